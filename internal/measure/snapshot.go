@@ -1,0 +1,100 @@
+package measure
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// SnapshotVersion is the version of the Snapshot record.
+const SnapshotVersion = 1
+
+// MaxSnapshotBytes bounds an encoded snapshot accepted from the network.
+const MaxSnapshotBytes = 4 << 20
+
+// Snapshot is one worker's measurements over one interval (normally one
+// second). It is the record type at the worker -> coordinator boundary and
+// is kept in the run directory, so reports can be rebuilt from it.
+type Snapshot struct {
+	Version    int               `json:"v"`
+	Worker     string            `json:"worker"`
+	Seq        uint64            `json:"seq"`
+	Start      time.Time         `json:"start"`
+	End        time.Time         `json:"end"`
+	Counters   map[string]int64  `json:"counters,omitempty"`   // deltas over the interval
+	Gauges     map[string]int64  `json:"gauges,omitempty"`     // readings at End
+	Errors     map[string]int64  `json:"errors,omitempty"`     // deltas by ErrorKey
+	Histograms map[string][]byte `json:"histograms,omitempty"` // metric -> HdrHistogram V2 compressed
+}
+
+// Encode returns the snapshot's wire form.
+func (s *Snapshot) Encode() ([]byte, error) { return json.Marshal(s) }
+
+// DecodeSnapshot parses and checks a snapshot from untrusted bytes: size,
+// version, known label names, non-negative deltas and decodable histograms.
+func DecodeSnapshot(b []byte) (*Snapshot, error) {
+	if len(b) > MaxSnapshotBytes {
+		return nil, fmt.Errorf("snapshot of %d bytes exceeds %d", len(b), MaxSnapshotBytes)
+	}
+	var s Snapshot
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("decode snapshot: %w", err)
+	}
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+func (s *Snapshot) check() error {
+	if s.Version != SnapshotVersion {
+		return fmt.Errorf("snapshot version %d, this build reads %d", s.Version, SnapshotVersion)
+	}
+	var errs []error
+	for k, v := range s.Counters {
+		if !knownName(counterNames[:], k) || v < 0 {
+			errs = append(errs, fmt.Errorf("snapshot counter %q=%d not allowed", k, v))
+		}
+	}
+	for k := range s.Gauges {
+		if !knownName(gaugeNames[:], k) {
+			errs = append(errs, fmt.Errorf("snapshot gauge %q unknown", k))
+		}
+	}
+	for k, v := range s.Errors {
+		if _, _, err := ParseErrorKey(k); err != nil || v < 0 {
+			errs = append(errs, fmt.Errorf("snapshot error %q=%d not allowed", k, v))
+		}
+	}
+	for k := range s.Histograms {
+		if !knownName(metricNames[:], k) {
+			errs = append(errs, fmt.Errorf("snapshot histogram %q unknown", k))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Histogram decodes the histogram of one metric; an absent one is empty.
+func (s *Snapshot) Histogram(m Metric) (*hdr.Histogram, error) {
+	enc, ok := s.Histograms[m.String()]
+	if !ok {
+		return NewHistogram(), nil
+	}
+	h, err := hdr.Decode(enc)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot %s/%d histogram %s: %w", s.Worker, s.Seq, m, err)
+	}
+	return h, nil
+}
+
+func knownName(names []string, n string) bool {
+	for _, k := range names {
+		if k == n {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,122 @@
+package measure
+
+import (
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Totals is a merge of snapshots: summed counters and errors, the latest
+// gauges per worker summed, and merged histograms. The coordinator keeps one
+// for each interval and one for the whole run.
+type Totals struct {
+	Counters   map[string]int64
+	Errors     map[string]int64
+	Gauges     map[string]int64
+	Histograms [NumMetrics]*hdr.Histogram
+}
+
+// NewTotals returns empty totals. Histograms are allocated on first use
+// (one is ~139 KB), so a nil entry means no samples.
+func NewTotals() *Totals {
+	return &Totals{Counters: map[string]int64{}, Errors: map[string]int64{}, Gauges: map[string]int64{}}
+}
+
+// mergeHistogram adds h into metric m, allocating on first use.
+func (t *Totals) mergeHistogram(m Metric, h *hdr.Histogram) {
+	if h == nil || h.TotalCount() == 0 {
+		return
+	}
+	if t.Histograms[m] == nil {
+		t.Histograms[m] = NewHistogram()
+	}
+	t.Histograms[m].Merge(h)
+}
+
+// Histogram returns metric m's histogram (empty if nothing was recorded).
+func (t *Totals) Histogram(m Metric) *hdr.Histogram {
+	if t.Histograms[m] == nil {
+		return NewHistogram()
+	}
+	return t.Histograms[m]
+}
+
+// Add merges one snapshot's counters, errors and histograms. Gauges are not
+// summed here (they are readings, not deltas): see SetGauges.
+func (t *Totals) Add(s *Snapshot) error {
+	for k, v := range s.Counters {
+		t.Counters[k] += v
+	}
+	for k, v := range s.Errors {
+		t.Errors[k] += v
+	}
+	for m := range t.Histograms {
+		if _, ok := s.Histograms[Metric(m).String()]; !ok {
+			continue
+		}
+		h, err := s.Histogram(Metric(m))
+		if err != nil {
+			return err
+		}
+		t.mergeHistogram(Metric(m), h)
+	}
+	return nil
+}
+
+// Merge adds other into t (gauges included).
+func (t *Totals) Merge(other *Totals) {
+	for k, v := range other.Counters {
+		t.Counters[k] += v
+	}
+	for k, v := range other.Errors {
+		t.Errors[k] += v
+	}
+	for k, v := range other.Gauges {
+		t.Gauges[k] += v
+	}
+	for m := range t.Histograms {
+		t.mergeHistogram(Metric(m), other.Histograms[m])
+	}
+}
+
+// Counter returns a counter's value.
+func (t *Totals) Counter(c Counter) int64 { return t.Counters[c.String()] }
+
+// Gauge returns a gauge's value.
+func (t *Totals) Gauge(g Gauge) int64 { return t.Gauges[g.String()] }
+
+// ErrorsTotal sums every error kind.
+func (t *Totals) ErrorsTotal() int64 {
+	var n int64
+	for _, v := range t.Errors {
+		n += v
+	}
+	return n
+}
+
+// Percentiles of one metric in milliseconds.
+type Percentiles struct {
+	Count int64   `json:"count"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P99   float64 `json:"p99"`
+	P999  float64 `json:"p999"`
+	Max   float64 `json:"max"`
+}
+
+// Percentiles reads the usual percentiles of a metric, in milliseconds.
+func (t *Totals) Percentiles(m Metric) Percentiles {
+	return PercentilesOf(t.Histograms[m])
+}
+
+// PercentilesOf reads the usual percentiles of a histogram, in milliseconds.
+func PercentilesOf(h *hdr.Histogram) Percentiles {
+	if h == nil || h.TotalCount() == 0 {
+		return Percentiles{}
+	}
+	ms := func(us int64) float64 { return float64(us) / 1000 }
+	return Percentiles{
+		Count: h.TotalCount(),
+		P50:   ms(h.ValueAtQuantile(50)), P90: ms(h.ValueAtQuantile(90)),
+		P99: ms(h.ValueAtQuantile(99)), P999: ms(h.ValueAtQuantile(99.9)),
+		Max: ms(h.Max()),
+	}
+}
