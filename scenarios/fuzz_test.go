@@ -1,0 +1,45 @@
+package scenarios
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("builtin", "*.yaml"))
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	for _, seed := range []string{several, "", "name: x\n", "- a\n", "name: x\nexecution: *e\n",
+		"a: &a {b: *a}\n", "name: x\nrun: {<<: [{drain: 1s}, *x]}\n", "name: x\nseed: 18446744073709551615\n",
+		"name: x\nagents: 0x10\nspeedup: 1e3\n", "name: x\nsegments: [~, {}]\n",
+		"name: x\nrun: {<<: &x [*x]}\n", "name: x\nrun: {<<: &m {<<: *m}}\n", "name: x\nrun: &r {<<: *r}\n"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Parse("fuzz.yaml", data)
+		if err != nil {
+			var ve *ValidationError
+			if !errors.As(err, &ve) || len(ve.Problems) == 0 {
+				t.Fatalf("error %v is not a ValidationError with problems", err)
+			}
+			return
+		}
+		if ps := s.Validate(); len(ps) > 0 {
+			t.Fatalf("Parse accepted a scenario that Validate rejects: %v", ps)
+		}
+		// A valid scenario must be usable: a short stretch of its schedule.
+		a := s.Arrivals(0, min(s.Agents, 50), t0)
+		for range 100 {
+			if _, ok := a.Next(); !ok {
+				break
+			}
+		}
+	})
+}
