@@ -1,0 +1,106 @@
+package broker
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	"sync"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+)
+
+const listenerID = "mqherd-tls"
+
+// Broker is a running embedded broker. Its methods are safe for concurrent use.
+type Broker struct {
+	srv  *mqtt.Server
+	ln   *tlsListener
+	hook *policyHook
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start validates cfg (zero fields take their defaults), binds the listener
+// and starts serving. The socket is listening when Start returns. A bind
+// failure (port in use, address not available) is returned wrapped, naming
+// the address.
+func Start(cfg Config) (*Broker, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	tcp, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("broker: listen on %s: %w", cfg.Addr, err)
+	}
+	srv := mqtt.New(&mqtt.Options{
+		Capabilities:           capabilities(cfg),
+		Logger:                 brokerLogger(cfg.Logger),
+		SysTopicResendInterval: sysTopicInterval,
+	})
+	b := &Broker{
+		srv:  srv,
+		ln:   newTLSListener(listenerID, tcp, serverTLS(cfg)),
+		hook: newPolicyHook(srv.SendConnack),
+	}
+	if err := b.serve(); err != nil {
+		_ = tcp.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// serve attaches the hook and the listener and starts mochi.
+func (b *Broker) serve() error {
+	if err := b.srv.AddHook(b.hook, nil); err != nil {
+		return fmt.Errorf("broker: add policy hook: %w", err)
+	}
+	if err := b.srv.AddHook(new(flowHook), nil); err != nil {
+		return fmt.Errorf("broker: add flow hook: %w", err)
+	}
+	if err := b.srv.AddListener(b.ln); err != nil {
+		return fmt.Errorf("broker: add listener: %w", err)
+	}
+	if err := b.srv.Serve(); err != nil {
+		return fmt.Errorf("broker: serve: %w", err)
+	}
+	return nil
+}
+
+// capabilities are mochi's defaults with mqherd's changes.
+func capabilities(cfg Config) *mqtt.Capabilities {
+	c := mqtt.NewDefaultServerCapabilities()
+	c.MaximumClientWritesPending = int32(cfg.MaxWritesPending)          // low: a slow client must not hoard memory
+	c.MaximumSessionExpiryInterval = uint32(maxSessionExpiry.Seconds()) // longer requests are cut to this (told in CONNACK)
+	c.MaximumQos = 1                                                    // like AWS IoT: QoS 0 and 1 only
+	c.TopicAliasMaximum = 0                                             // the policy checks topic names; an alias would hide them
+	return c
+}
+
+// serverTLS clones the caller's config so later changes by the caller do not
+// reach the running listener.
+func serverTLS(cfg Config) *tls.Config {
+	t := cfg.TLS.Clone()
+	if t.MinVersion == 0 {
+		t.MinVersion = tls.VersionTLS12 // like AWS IoT: TLS 1.2 and up
+	}
+	return t
+}
+
+// Addr returns the address the broker listens on, host:port, with the real
+// port when Config.Addr asked for port 0.
+func (b *Broker) Addr() string {
+	return b.ln.Address()
+}
+
+// Close stops accepting, disconnects every client (reason 0x8B, server
+// shutting down), closes the listener and waits for the broker's goroutines.
+// Sessions are dropped with the broker. Calling Close again returns the
+// first result.
+func (b *Broker) Close() error {
+	b.closeOnce.Do(func() {
+		b.closeErr = b.srv.Close()
+	})
+	return b.closeErr
+}

@@ -1,0 +1,116 @@
+package broker
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+)
+
+// Defaults applied by DefaultConfig, and by Start to zero fields.
+const (
+	DefaultAddr             = "127.0.0.1:8883" // MQTT over TLS, loopback only
+	DefaultMaxWritesPending = 128              // per client; mochi's default is 8192
+)
+
+const (
+	maxSessionExpiry = 24 * time.Hour   // longest session a client may ask for (1 h sessions fit)
+	handshakeTimeout = 10 * time.Second // TLS handshake plus CONNECT must finish within this
+	sysTopicInterval = 10               // seconds between $SYS refreshes (nobody may read them)
+)
+
+// ErrRemoteListen is returned (wrapped) when Config.Addr is not a loopback
+// address and Config.AllowRemote is false.
+var ErrRemoteListen = errors.New("refusing to listen on a non-loopback address")
+
+// Config configures the embedded broker. Start from DefaultConfig.
+type Config struct {
+	// Addr is the TCP listen address. Default "127.0.0.1:8883"; use
+	// "127.0.0.1:0" in tests and read the port back from Broker.Addr.
+	Addr string
+	// AllowRemote permits a non-loopback Addr (the --listen-remote flag).
+	// Default false: a load fleet is a weapon; nothing listens on a
+	// non-loopback address unless asked.
+	AllowRemote bool
+	// TLS is the server TLS configuration. It must set ClientAuth to
+	// tls.RequireAndVerifyClientCert and ClientCAs (pki.Authority.ServerTLS does).
+	// Required; the broker clones it.
+	TLS *tls.Config
+	// MaxWritesPending is mochi's Capabilities.MaximumClientWritesPending: how
+	// many outbound packets may queue per client before mochi drops
+	// publishes to it (counted in Stats.MessagesDropped). Default 128.
+	MaxWritesPending int
+	// Logger receives the broker's warnings and errors; mochi's info and debug
+	// lines are dropped. Nil discards everything.
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns a Config with every default set; the caller still
+// has to provide TLS.
+func DefaultConfig() Config {
+	return Config{
+		Addr:             DefaultAddr,             // loopback, standard MQTT-over-TLS port
+		AllowRemote:      false,                   // loopback only
+		MaxWritesPending: DefaultMaxWritesPending, // low, so a slow client costs little memory
+	}
+}
+
+// withDefaults fills zero fields with their defaults.
+func (c Config) withDefaults() Config {
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.MaxWritesPending == 0 {
+		c.MaxWritesPending = DefaultMaxWritesPending
+	}
+	return c
+}
+
+// Validate reports every problem with c at once, each naming the field and
+// what is allowed. Zero fields are taken as their defaults.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	var errs []error
+	if err := checkListenAddr(c.Addr, c.AllowRemote); err != nil {
+		errs = append(errs, err)
+	}
+	if c.TLS == nil {
+		errs = append(errs, errors.New("broker: TLS: required (a server config that verifies client certificates)"))
+	} else {
+		if c.TLS.ClientAuth != tls.RequireAndVerifyClientCert {
+			errs = append(errs, fmt.Errorf("broker: TLS.ClientAuth: must be RequireAndVerifyClientCert, got %v", c.TLS.ClientAuth))
+		}
+		if c.TLS.ClientCAs == nil {
+			errs = append(errs, errors.New("broker: TLS.ClientCAs: required (the roots that signed the client certificates)"))
+		}
+	}
+	if c.MaxWritesPending < 1 || c.MaxWritesPending > 1<<20 {
+		errs = append(errs, fmt.Errorf("broker: MaxWritesPending: must be in 1..%d, got %d", 1<<20, c.MaxWritesPending))
+	}
+	return errors.Join(errs...)
+}
+
+// checkListenAddr refuses addresses that are malformed, or that are not
+// loopback unless allowRemote is set.
+func checkListenAddr(addr string, allowRemote bool) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("broker: Addr %q: want host:port: %w", addr, err)
+	}
+	if allowRemote || isLoopbackHost(host) {
+		return nil
+	}
+	return fmt.Errorf("broker: Addr %q: %w (a load fleet is a weapon; pass --listen-remote to allow it)", addr, ErrRemoteListen)
+}
+
+// isLoopbackHost reports whether host names only the loopback interface.
+// An empty host means every interface, so it is not loopback.
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,34 @@
+// Package broker is mqherd's embedded MQTT v5 broker: mochi-mqtt v2 behind a
+// TLS listener that requires and verifies client certificates, with a hook
+// that emulates an AWS IoT policy written with policy variables.
+//
+// It owns:
+//   - the listener (mutual TLS, loopback only unless Config.AllowRemote),
+//   - the identity rule (client ID = certificate CN, an agent or a print service),
+//   - the topic policy (an agent uses only its own topics; a service may address
+//     every agent; $SYS and shared subscriptions are refused for everyone),
+//   - the broker's counters (Stats).
+//
+// It is the httptest.Server of mqherd: tests and `mqherd broker` start it on
+// 127.0.0.1:0 and point clients at Addr.
+//
+// Refusals, all with reason 0x87 (not authorized): CONNACK for a bad
+// identity or a will on a foreign topic; SUBACK per refused filter; PUBACK
+// for a refused QoS 1 publish (a refused QoS 0 publish is dropped silently).
+// A client without a certificate from the configured CA fails the TLS
+// handshake (counted in Stats.HandshakesFailed).
+//
+// mochi v2.7.9 behaviour a client author must know:
+//   - Outbound flow control is off (flow_hook.go says why): the client's Receive
+//     Maximum does not hold messages back; MaxWritesPending bounds each
+//     client's write queue and overflow is dropped (Stats.MessagesDropped),
+//     QoS 1 included, and not redelivered.
+//   - On reconnect with a stored session, the backlog is resent all at once
+//     in arbitrary order within each second: expect out-of-order counts that
+//     come from the broker, not the harness.
+//   - Maximum QoS is 1 and topic aliases are refused (0x94 disconnect).
+//   - Session expiry requests above 24 h are cut to 24 h (told in CONNACK).
+//
+// It must not import worker, coordinator, reports or cmd. Certificates come
+// from the caller as a *tls.Config (see infra/pki); this package never mints them.
+package broker
