@@ -1,0 +1,114 @@
+package worker
+
+import (
+	"context"
+	"crypto/tls"
+	"sync"
+	"time"
+
+	"github.com/eclipse/paho.golang/paho"
+
+	"github.com/mqherd/mqherd/internal/measure"
+)
+
+// agent is one simulated print agent: it receives jobs on agents/<id>/jobs,
+// executes each for its execution time, and reports on agents/<id>/status.
+type agent struct {
+	*session
+	n int // agent number
+
+	mu      sync.Mutex // guards the fields below
+	order   seqWindow
+	pending []message // statuses due while disconnected, sent on reconnect
+}
+
+var _ role = (*agent)(nil)
+
+func newAgent(w *Worker, n int) *agent {
+	a := &agent{n: n}
+	a.session = newSession(w, agentID(n), n, a)
+	return a
+}
+
+func (a *agent) isAgent() bool { return true }
+
+func (a *agent) receiveMaximum() uint16 { return uint16(a.w.cfg.Scenario.Run.ReceiveMaximum) }
+
+func (a *agent) certificate() (tls.Certificate, error) { return a.w.cfg.Identities.Agent(a.n) }
+
+func (a *agent) jobsTopic() string   { return "agents/" + a.id + "/jobs" }
+func (a *agent) statusTopic() string { return "agents/" + a.id + "/status" }
+
+// connected subscribes (unless the broker kept the session) and flushes the
+// statuses that fell due while the agent was offline.
+func (a *agent) connected(ctx context.Context, c *paho.Client, sessionPresent bool) {
+	if !sessionPresent {
+		subscribe(ctx, a.session, c, []string{a.jobsTopic()})
+	}
+	a.mu.Lock()
+	pending := a.pending
+	a.pending = nil
+	a.mu.Unlock()
+	for _, m := range pending {
+		a.sendStatus(m)
+	}
+}
+
+// received handles a job: stale and duplicate jobs are counted and not run.
+func (a *agent) received(p *paho.Publish, at time.Time) {
+	m, err := decodeMessage(p.Payload)
+	if err != nil || m.Run != a.w.cfg.RunID {
+		a.w.rec.Count(measure.Stale, 1)
+		return
+	}
+	a.w.rec.Count(measure.MessagesReceived, 1)
+	a.mu.Lock()
+	o := a.order.observe(m.Seq)
+	a.mu.Unlock()
+	switch o {
+	case duplicate:
+		a.w.rec.Count(measure.Duplicates, 1)
+		return
+	case outOfOrder:
+		a.w.rec.Count(measure.OutOfOrder, 1)
+	}
+	a.w.rec.Latency(measure.JobDelivery, a.n, at.Sub(unixTime(m.Intended)))
+	exec := a.w.cfg.Scenario.ExecutionTime(a.n, m.Seq)
+	status := message{Run: m.Run, Agent: a.id, Seq: m.Seq, Intended: at.Add(exec).UnixNano(), JobIntended: m.Intended}
+	time.AfterFunc(exec, func() { a.sendStatus(status) })
+}
+
+// sendStatus publishes a completion now, or keeps it for the next connection.
+func (a *agent) sendStatus(m message) {
+	c := a.current()
+	if c == nil {
+		a.mu.Lock()
+		a.pending = append(a.pending, m)
+		a.mu.Unlock()
+		return
+	}
+	m.Sent = time.Now().UnixNano()
+	a.publish(a.w.runCtx, c, a.statusTopic(), m.encode(a.w.cfg.Scenario.PayloadBytes))
+}
+
+// subscribe sends one SUBSCRIBE for topics and counts refused filters.
+func subscribe(ctx context.Context, s *session, c *paho.Client, topics []string) {
+	sub := &paho.Subscribe{Subscriptions: make([]paho.SubscribeOptions, len(topics))}
+	for i, t := range topics {
+		sub.Subscriptions[i] = paho.SubscribeOptions{Topic: t, QoS: s.w.qos}
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.w.cfg.PacketTimeout)
+	defer cancel()
+	ack, err := c.Subscribe(ctx, sub)
+	if ack != nil {
+		for _, code := range ack.Reasons {
+			if code >= 0x80 {
+				s.w.rec.Error(measure.SubscribeRefused, code)
+			}
+		}
+		return
+	}
+	if err != nil && ctx.Err() != nil {
+		s.w.rec.Error(measure.SubscribeRefused, 0)
+	}
+}

@@ -1,0 +1,38 @@
+package worker
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"strings"
+
+	"github.com/mqherd/mqherd/internal/measure"
+)
+
+// classifyConnectErr maps a failed connect attempt to an error kind. With
+// TLS 1.3 a broker's rejection of the client certificate only surfaces on
+// the first read after the handshake, so alerts are recognised anywhere.
+func classifyConnectErr(stage string, err error) measure.ErrorKind {
+	var alert tls.AlertError
+	var certErr *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &alert), errors.As(err, &certErr), strings.Contains(err.Error(), "tls: "):
+		return measure.TLSHandshake
+	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+		if stage == "dial" {
+			return measure.DialFailed
+		}
+		return measure.ConnectTimeout
+	case stage == "dial":
+		return measure.DialFailed
+	case stage == "tls":
+		return measure.TLSHandshake
+	}
+	return measure.ConnectionLost
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}

@@ -1,0 +1,73 @@
+package worker
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/mqherd/mqherd/internal/wire"
+	"github.com/mqherd/mqherd/scenarios"
+)
+
+// Config is what one worker needs to run its share of a scenario.
+type Config struct {
+	Name       string              // worker name, unique in the run
+	RunID      string              // carried in every message; anything else is stale
+	Target     string              // broker host:port; the name is resolved on every attempt
+	ServerName string              // TLS server name (SNI and verification); default: Target's host
+	Scenario   *scenarios.Scenario // validated scenario
+	Agents     wire.Range          // the agents this worker owns
+	Identities Identities          // certificates for agents and services
+	// Services is the number of print-service clients. Default 2.
+	Services int
+	// SourceIPs are local addresses to dial from, round-robin (one source
+	// address has ~28k ephemeral ports per destination). Default: any.
+	SourceIPs []netip.Addr
+	// PacketTimeout bounds each handshake, CONNACK, SUBACK and PUBACK wait. Default 10s.
+	PacketTimeout time.Duration
+	// SnapshotInterval is how often a snapshot is emitted. Default 1s.
+	SnapshotInterval time.Duration
+}
+
+func (c *Config) applyDefaults() {
+	if c.Services <= 0 {
+		c.Services = 2
+	}
+	if c.PacketTimeout <= 0 {
+		c.PacketTimeout = 10 * time.Second
+	}
+	if c.SnapshotInterval <= 0 {
+		c.SnapshotInterval = time.Second
+	}
+	if c.ServerName == "" {
+		if host, _, err := net.SplitHostPort(c.Target); err == nil {
+			c.ServerName = host
+		}
+	}
+}
+
+// Validate reports every problem with the config at once.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Name == "" {
+		errs = append(errs, errors.New("worker: name is empty"))
+	}
+	if c.RunID == "" {
+		errs = append(errs, errors.New("worker: run ID is empty"))
+	}
+	if _, _, err := net.SplitHostPort(c.Target); err != nil {
+		errs = append(errs, fmt.Errorf("worker: target %q is not host:port: %w", c.Target, err))
+	}
+	if c.Scenario == nil {
+		errs = append(errs, errors.New("worker: no scenario"))
+	}
+	if c.Identities == nil {
+		errs = append(errs, errors.New("worker: no identities"))
+	}
+	if c.Agents.First < 0 || c.Agents.Count < 1 {
+		errs = append(errs, fmt.Errorf("worker: agents %+v: first must be >= 0 and count >= 1", c.Agents))
+	}
+	return errors.Join(errs...)
+}

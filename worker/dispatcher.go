@@ -1,0 +1,207 @@
+package worker
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/mqherd/mqherd/internal/measure"
+	"github.com/mqherd/mqherd/scenarios"
+)
+
+// jobKey identifies one job of this run: agent number and sequence.
+type jobKey uint64
+
+func keyOf(agent int, seq uint32) jobKey { return jobKey(uint64(agent)<<32 | uint64(seq)) }
+
+func (k jobKey) agent() int { return int(k >> 32) }
+
+// dispatcher plays the print service for this worker's agents: it publishes
+// each job at its intended time (open model), tracks it until its completion
+// status arrives, and declares it lost after the job timeout.
+type dispatcher struct {
+	w        *Worker
+	services []*service
+	inFlight chan struct{} // bounds concurrent job publishes
+
+	mu          sync.Mutex                  // guards the fields below
+	outstanding map[jobKey]int64            // job -> intended time (unix ns)
+	lost        map[jobKey]struct{}         // declared lost; a late completion is counted apart
+	busy        map[int][]scenarios.Arrival // agent -> jobs waiting behind the one being published
+	wg          sync.WaitGroup              // job publishes under way
+}
+
+func newDispatcher(w *Worker) *dispatcher {
+	return &dispatcher{
+		w:           w,
+		inFlight:    make(chan struct{}, 256),
+		outstanding: map[jobKey]int64{},
+		lost:        map[jobKey]struct{}{},
+		busy:        map[int][]scenarios.Arrival{},
+	}
+}
+
+// run publishes jobs from start until the phase's wall duration has passed
+// or ctx ends. Sends that fall behind are sent late and counted, never
+// skipped.
+func (d *dispatcher) run(ctx context.Context, arrivals *scenarios.Arrivals) {
+	timer := time.NewTimer(0)
+	<-timer.C
+	defer timer.Stop()
+	for {
+		a, ok := arrivals.Next()
+		if !ok {
+			return
+		}
+		if wait := time.Until(a.At); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-ctx.Done():
+				return
+			case <-timer.C:
+			}
+		}
+		if !d.submit(ctx, a) {
+			return
+		}
+	}
+}
+
+// submit publishes a's job on its own goroutine, unless a job of the same
+// agent is being published: then it queues behind it. Jobs of one agent are
+// published one after another (the next after the previous PUBACK), so the
+// harness never reorders what the broker is asked to deliver. It reports
+// false when ctx ended.
+func (d *dispatcher) submit(ctx context.Context, a scenarios.Arrival) bool {
+	d.mu.Lock()
+	if q, ok := d.busy[a.Agent]; ok {
+		d.busy[a.Agent] = append(q, a)
+		d.mu.Unlock()
+		return true
+	}
+	d.busy[a.Agent] = nil
+	d.mu.Unlock()
+	select {
+	case d.inFlight <- struct{}{}:
+	case <-ctx.Done():
+		return false
+	}
+	d.wg.Add(1)
+	go d.publishChain(ctx, a)
+	return true
+}
+
+// publishChain publishes a, then whatever queued behind it for that agent.
+func (d *dispatcher) publishChain(ctx context.Context, a scenarios.Arrival) {
+	defer func() { <-d.inFlight; d.wg.Done() }()
+	for {
+		d.publishJob(ctx, a)
+		d.mu.Lock()
+		q := d.busy[a.Agent]
+		if len(q) == 0 {
+			delete(d.busy, a.Agent)
+			d.mu.Unlock()
+			return
+		}
+		a, d.busy[a.Agent] = q[0], q[1:]
+		d.mu.Unlock()
+	}
+}
+
+// publishJob registers a's job as outstanding and publishes it once.
+func (d *dispatcher) publishJob(ctx context.Context, a scenarios.Arrival) {
+	d.mu.Lock()
+	d.outstanding[keyOf(a.Agent, a.Seq)] = a.At.UnixNano()
+	d.mu.Unlock()
+	d.w.rec.Count(measure.JobsDispatched, 1)
+	d.w.rec.Gauge(measure.JobsOutstanding, 1)
+	now := time.Now()
+	if now.Sub(a.At) > d.w.cfg.Scenario.Run.LateDispatch {
+		d.w.rec.Error(measure.LateDispatch, 0)
+	}
+	svc := d.services[a.Agent%len(d.services)]
+	c := svc.current()
+	if c == nil {
+		d.w.rec.Error(measure.PublishTimeout, 0) // the print service is offline: the job will time out
+		return
+	}
+	id := agentID(a.Agent)
+	m := message{Run: d.w.cfg.RunID, Agent: id, Seq: a.Seq, Intended: a.At.UnixNano(), Sent: now.UnixNano()}
+	svc.publish(ctx, c, "agents/"+id+"/jobs", m.encode(d.w.cfg.Scenario.PayloadBytes))
+}
+
+// completed records a status: end-to-end and status-delivery latency for a
+// job still outstanding; otherwise a late completion or a duplicate.
+func (d *dispatcher) completed(m message, at time.Time) {
+	n, ok := parseAgentID(m.Agent)
+	if !ok {
+		d.w.rec.Count(measure.Stale, 1)
+		return
+	}
+	k := keyOf(n, m.Seq)
+	d.mu.Lock()
+	_, found := d.outstanding[k]
+	delete(d.outstanding, k)
+	_, wasLost := d.lost[k]
+	delete(d.lost, k)
+	d.mu.Unlock()
+	switch {
+	case found:
+		d.w.rec.Count(measure.JobsCompleted, 1)
+		d.w.rec.Gauge(measure.JobsOutstanding, -1)
+		d.w.rec.Latency(measure.JobEndToEnd, n, at.Sub(unixTime(m.JobIntended)))
+		d.w.rec.Latency(measure.StatusDelivery, n, at.Sub(unixTime(m.Intended)))
+	case wasLost:
+		d.w.rec.Count(measure.LateCompletions, 1)
+	default:
+		d.w.rec.Count(measure.Duplicates, 1)
+	}
+}
+
+// expire declares lost every job older than the job timeout at now (or
+// every outstanding job when all is true) and returns how many remain.
+func (d *dispatcher) expire(now time.Time, all bool) int {
+	limit := now.Add(-d.w.cfg.Scenario.Run.JobTimeout).UnixNano()
+	var expired int64
+	d.mu.Lock()
+	for k, intended := range d.outstanding {
+		if all || intended < limit {
+			delete(d.outstanding, k)
+			d.lost[k] = struct{}{}
+			expired++
+		}
+	}
+	left := len(d.outstanding)
+	d.mu.Unlock()
+	if expired > 0 {
+		d.w.rec.Count(measure.Lost, expired)
+		d.w.rec.Gauge(measure.JobsOutstanding, -expired)
+		for range expired {
+			d.w.rec.Error(measure.JobTimeout, 0)
+		}
+	}
+	return left
+}
+
+// sweep expires timed-out jobs every interval until ctx ends.
+func (d *dispatcher) sweep(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			d.expire(now, false)
+		}
+	}
+}
+
+// expireAll declares every outstanding job lost and returns how many.
+func (d *dispatcher) expireAll() int {
+	d.mu.Lock()
+	n := len(d.outstanding)
+	d.mu.Unlock()
+	d.expire(time.Now(), true)
+	return n
+}

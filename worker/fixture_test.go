@@ -1,0 +1,123 @@
+package worker
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mqherd/mqherd/infra/broker"
+	"github.com/mqherd/mqherd/infra/pki"
+	"github.com/mqherd/mqherd/internal/measure"
+	"github.com/mqherd/mqherd/internal/wire"
+	"github.com/mqherd/mqherd/scenarios"
+)
+
+// fixture is a real embedded mutual-TLS broker on loopback with a fresh PKI.
+type fixture struct {
+	broker *broker.Broker
+	fleet  *pki.Fleet
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	a, err := pki.LoadOrCreate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsCfg, err := a.ServerTLS([]string{"127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := broker.DefaultConfig()
+	cfg.Addr, cfg.TLS = "127.0.0.1:0", tlsCfg
+	b, err := broker.Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return &fixture{broker: b, fleet: pki.NewFleet(a, 0)}
+}
+
+// testScenario is the print fleet compressed: agents agents, speedup x,
+// one simulated hour.
+func testScenario(t *testing.T, agents int, speedup float64) *scenarios.Scenario {
+	t.Helper()
+	sc := scenarios.Default()
+	sc.Name = "test"
+	sc.Agents = agents
+	sc.Speedup = speedup
+	sc.Run.Drain = 5 * time.Second
+	sc.Run.JobTimeout = 15 * time.Second
+	if p := sc.Validate(); len(p) > 0 {
+		t.Fatal(p)
+	}
+	return sc
+}
+
+// collector merges every snapshot a worker emits.
+type collector struct {
+	mu     sync.Mutex
+	totals *measure.Totals
+	n      int
+}
+
+func newCollector() *collector { return &collector{totals: measure.NewTotals()} }
+
+func (c *collector) emit(s *measure.Snapshot) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.totals.Add(s); err != nil {
+		panic(err)
+	}
+	c.n++
+}
+
+func (c *collector) counter(k measure.Counter) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.totals.Counter(k)
+}
+
+func (c *collector) errors() map[string]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]int64{}
+	for k, v := range c.totals.Errors {
+		out[k] = v
+	}
+	return out
+}
+
+func (f *fixture) worker(t *testing.T, name, runID string, sc *scenarios.Scenario, agents wire.Range) *Worker {
+	t.Helper()
+	w, err := New(Config{
+		Name: name, RunID: runID, Target: f.broker.Addr(), Scenario: sc, Agents: agents,
+		Identities: f.fleet, SnapshotInterval: 100 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	return w
+}
+
+// eventually retries cond every 20ms until it holds or the deadline passes.
+func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %s", within, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func connectAll(t *testing.T, w *Worker, want int) {
+	t.Helper()
+	n, err := w.Connect(context.Background())
+	if err != nil || n != want {
+		t.Fatalf("connected %d of %d (err %v)", n, want, err)
+	}
+}

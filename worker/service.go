@@ -1,0 +1,64 @@
+package worker
+
+import (
+	"context"
+	"crypto/tls"
+	"time"
+
+	"github.com/eclipse/paho.golang/paho"
+
+	"github.com/mqherd/mqherd/internal/measure"
+)
+
+// subscribeBatch is how many topic filters go in one SUBSCRIBE.
+const subscribeBatch = 100
+
+// service is one print-service client. It subscribes to the status topic of
+// each agent it serves (explicit topics, not a wildcard: with several
+// workers a wildcard would deliver every status to every worker) and
+// publishes their jobs.
+type service struct {
+	*session
+	d      *dispatcher
+	agents []int
+}
+
+var _ role = (*service)(nil)
+
+func newService(w *Worker, d *dispatcher, id string, hint int, agents []int) *service {
+	s := &service{d: d, agents: agents}
+	s.session = newSession(w, id, hint, s)
+	return s
+}
+
+func (s *service) isAgent() bool { return false }
+
+func (s *service) receiveMaximum() uint16 { return serviceReceiveMaximum }
+
+func (s *service) certificate() (tls.Certificate, error) {
+	return s.w.cfg.Identities.Service(s.id)
+}
+
+func (s *service) connected(ctx context.Context, c *paho.Client, sessionPresent bool) {
+	if sessionPresent {
+		return
+	}
+	topics := make([]string, 0, subscribeBatch)
+	for i, n := range s.agents {
+		topics = append(topics, "agents/"+agentID(n)+"/status")
+		if len(topics) == subscribeBatch || i == len(s.agents)-1 {
+			subscribe(ctx, s.session, c, topics)
+			topics = topics[:0]
+		}
+	}
+}
+
+func (s *service) received(p *paho.Publish, at time.Time) {
+	m, err := decodeMessage(p.Payload)
+	if err != nil || m.Run != s.w.cfg.RunID {
+		s.w.rec.Count(measure.Stale, 1)
+		return
+	}
+	s.w.rec.Count(measure.MessagesReceived, 1)
+	s.d.completed(m, at)
+}

@@ -1,0 +1,253 @@
+package worker
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/eclipse/paho.golang/packets"
+	"github.com/eclipse/paho.golang/paho"
+	"github.com/eclipse/paho.golang/paho/session/state"
+
+	"github.com/mqherd/mqherd/internal/measure"
+)
+
+// role is what an agent or a print-service client does on top of a session.
+type role interface {
+	// connected runs after every successful CONNACK, on the connecting
+	// goroutine; it may block (subscribe, flush).
+	connected(ctx context.Context, c *paho.Client, sessionPresent bool)
+	// received handles one PUBLISH on paho's delivery goroutine; it must not
+	// block.
+	received(p *paho.Publish, at time.Time)
+	// certificate mints the identity's chain for one attempt.
+	certificate() (tls.Certificate, error)
+	// isAgent tells whether the session counts in the agents-connected gauge.
+	isAgent() bool
+	// receiveMaximum is the ReceiveMaximum sent in CONNECT.
+	receiveMaximum() uint16
+}
+
+// Reconnect back-off: jittered exponential from backoffBase to backoffCap;
+// the attempt count is forgiven only once a connection stayed up for
+// stableAfter, so a broker restart does not bring every client back at once.
+const (
+	backoffBase = time.Second
+	backoffCap  = 30 * time.Second
+	stableAfter = 30 * time.Second
+	minRetry    = time.Second // at most one connect per second per client ID
+)
+
+// session is one persistent MQTT v5 session: a client ID, its paho session
+// state (which outlives each connection, so CleanStart=false resumes it),
+// and the connection in use, if any.
+type session struct {
+	w     *Worker
+	id    string
+	hint  int // spreads histogram shard contention
+	role  role
+	state *state.State
+
+	mu        sync.Mutex // guards the fields below
+	client    *paho.Client
+	everUp    bool
+	stopped   bool
+	attempts  int
+	upSince   time.Time
+	lastTried time.Time
+}
+
+func newSession(w *Worker, id string, hint int, r role) *session {
+	return &session{w: w, id: id, hint: hint, role: r, state: state.NewInMemory()}
+}
+
+// current returns the live client, or nil while disconnected.
+func (s *session) current() *paho.Client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.client
+}
+
+// connect makes one attempt through the worker's gate and, when it fails,
+// schedules the next. It reports whether the session is up.
+func (s *session) connect(ctx context.Context) bool {
+	if err := s.w.gate.enter(ctx); err != nil {
+		return false
+	}
+	s.mu.Lock()
+	s.lastTried = time.Now()
+	s.mu.Unlock()
+	start := time.Now()
+	c, ca, stage, err := s.dial(ctx)
+	s.w.gate.leave()
+	if err != nil {
+		if ctx.Err() == nil {
+			s.countConnectErr(ca, stage, err)
+			s.retry(ctx)
+		}
+		return false
+	}
+	s.w.rec.Latency(measure.Connect, s.hint, time.Since(start))
+	if !s.up(c) {
+		_ = c.Disconnect(&paho.Disconnect{})
+		return false
+	}
+	s.role.connected(ctx, c, ca.SessionPresent)
+	return true
+}
+
+func (s *session) countConnectErr(ca *paho.Connack, stage string, err error) {
+	if ca != nil && ca.ReasonCode >= 0x80 {
+		s.w.rec.Error(measure.ConnectRefused, ca.ReasonCode)
+		return
+	}
+	s.w.rec.Error(classifyConnectErr(stage, err), 0)
+}
+
+// dial opens TCP from the next source address, does the TLS handshake and
+// the MQTT CONNECT. stage names the step that failed.
+func (s *session) dial(ctx context.Context) (*paho.Client, *paho.Connack, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.w.cfg.PacketTimeout)
+	defer cancel()
+	d := net.Dialer{LocalAddr: s.w.nextSource()}
+	raw, err := d.DialContext(ctx, "tcp", s.w.cfg.Target) // resolves the name again on each attempt
+	if err != nil {
+		return nil, nil, "dial", err
+	}
+	conn := tls.Client(raw, s.w.tls)
+	if err := conn.HandshakeContext(withIdentity(ctx, s.role)); err != nil {
+		_ = raw.Close()
+		return nil, nil, "tls", err
+	}
+	var c *paho.Client
+	c = paho.NewClient(paho.ClientConfig{
+		ClientID:           s.id,
+		Conn:               packets.NewThreadSafeConn(conn),
+		Session:            s.state,
+		PingHandler:        s.w.keepalive.newPinger(),
+		PacketTimeout:      s.w.cfg.PacketTimeout,
+		OnPublishReceived:  []func(paho.PublishReceived) (bool, error){s.onPublish},
+		OnServerDisconnect: func(d *paho.Disconnect) { s.lost(c, measure.ServerDisconnect, d.ReasonCode) },
+		OnClientError:      func(error) { s.lost(c, measure.ConnectionLost, 0) },
+	})
+	ca, err := c.Connect(ctx, s.w.connectPacket(s.id, s.role.receiveMaximum()))
+	if err != nil {
+		return nil, ca, "mqtt", err
+	}
+	return c, ca, "", nil
+}
+
+func (s *session) onPublish(pr paho.PublishReceived) (bool, error) {
+	s.role.received(pr.Packet, time.Now())
+	return true, nil
+}
+
+// up records a new live connection; false if the session was stopped.
+func (s *session) up(c *paho.Client) bool {
+	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		return false
+	}
+	reconnect := s.everUp
+	s.client, s.everUp, s.upSince = c, true, time.Now()
+	s.mu.Unlock()
+	s.w.rec.Count(measure.Connects, 1)
+	if reconnect {
+		s.w.rec.Count(measure.Reconnects, 1)
+	}
+	if s.role.isAgent() {
+		s.w.rec.Gauge(measure.AgentsConnected, 1)
+	}
+	return true
+}
+
+// lost handles the end of connection c (paho may report it several times).
+func (s *session) lost(c *paho.Client, kind measure.ErrorKind, code byte) {
+	s.mu.Lock()
+	if s.client != c || c == nil {
+		s.mu.Unlock()
+		return
+	}
+	s.client = nil
+	stopped := s.stopped
+	s.mu.Unlock()
+	if s.role.isAgent() {
+		s.w.rec.Gauge(measure.AgentsConnected, -1)
+	}
+	if stopped {
+		return
+	}
+	s.w.rec.Error(kind, code)
+	s.retry(s.w.runCtx)
+}
+
+// retry schedules the next attempt with jittered exponential back-off.
+func (s *session) retry(ctx context.Context) {
+	s.mu.Lock()
+	if s.stopped || ctx.Err() != nil {
+		s.mu.Unlock()
+		return
+	}
+	if !s.upSince.IsZero() && time.Since(s.upSince) > stableAfter {
+		s.attempts = 0
+	}
+	delay := backoff(s.attempts)
+	s.attempts++
+	if wait := time.Until(s.lastTried.Add(minRetry)); delay < wait {
+		delay = wait
+	}
+	s.mu.Unlock()
+	time.AfterFunc(delay, func() { s.connect(ctx) })
+}
+
+func backoff(attempt int) time.Duration {
+	d := backoffCap
+	if attempt < 10 {
+		d = min(backoffCap, backoffBase<<attempt)
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// stop disconnects for good; the broker keeps the persistent session.
+func (s *session) stop() {
+	s.mu.Lock()
+	s.stopped = true
+	c := s.client
+	s.client = nil
+	s.mu.Unlock()
+	if c == nil {
+		return
+	}
+	if s.role.isAgent() {
+		s.w.rec.Gauge(measure.AgentsConnected, -1)
+	}
+	_ = c.Disconnect(&paho.Disconnect{ReasonCode: 0})
+}
+
+// publish sends one message with the scenario's QoS and counts the outcome.
+// It reports whether the broker accepted it.
+func (s *session) publish(ctx context.Context, c *paho.Client, topic string, payload []byte) bool {
+	ctx, cancel := context.WithTimeout(ctx, s.w.cfg.PacketTimeout)
+	defer cancel()
+	s.w.rec.Count(measure.MessagesSent, 1)
+	resp, err := c.Publish(ctx, &paho.Publish{Topic: topic, QoS: s.w.qos, Payload: payload})
+	switch {
+	case resp != nil && resp.ReasonCode >= 0x80:
+		s.w.rec.Error(measure.PublishRefused, resp.ReasonCode)
+		return false
+	case errors.Is(err, context.DeadlineExceeded):
+		s.w.rec.Error(measure.PublishTimeout, 0)
+		return false
+	case err != nil:
+		// Connection went away before the PUBACK: the message stays in the
+		// persistent session and is resent on reconnect; the loss itself was
+		// counted as connection_lost, and an undelivered job times out.
+		return false
+	}
+	return true
+}

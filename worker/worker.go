@@ -1,0 +1,245 @@
+package worker
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/eclipse/paho.golang/paho"
+
+	"github.com/mqherd/mqherd/infra/pki"
+	"github.com/mqherd/mqherd/internal/measure"
+)
+
+// Worker runs one share of a scenario: its agents, its print service and its
+// recorder. Lifecycle: New, Start, Connect, Dispatch, Drain, Stop; the
+// coordinator drives the barriers between them.
+type Worker struct {
+	cfg       Config
+	rec       *measure.Recorder
+	gate      *gate
+	qos       byte
+	agents    []*agent
+	disp      *dispatcher
+	services  []*service
+	srcNext   atomic.Uint32
+	tls       *tls.Config // shared by every connection (see newTLSConfig)
+	keepalive keepalives
+
+	runCtx   context.Context // ends at Stop; reconnects and publishes use it
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup // snapshot loop and sweeper
+	stopOnce sync.Once
+	emit     func(*measure.Snapshot)
+}
+
+// New checks cfg and builds the worker's sessions (nothing is dialed yet).
+func New(cfg Config) (*Worker, error) {
+	cfg.applyDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	rate, inFlight := connectShare(cfg)
+	w := &Worker{
+		cfg:  cfg,
+		rec:  measure.NewRecorder(cfg.Name, time.Now()),
+		gate: newGate(rate, inFlight),
+		qos:  byte(cfg.Scenario.QoS),
+	}
+	w.tls = w.newTLSConfig()
+	w.runCtx, w.cancel = context.WithCancel(context.Background())
+	w.agents = make([]*agent, cfg.Agents.Count)
+	perService := make([][]int, cfg.Services)
+	for i := range w.agents {
+		n := cfg.Agents.First + i
+		w.agents[i] = newAgent(w, n)
+		perService[n%cfg.Services] = append(perService[n%cfg.Services], n)
+	}
+	w.rec.Gauge(measure.AgentsAssigned, int64(cfg.Agents.Count))
+	w.disp = newDispatcher(w)
+	for i := range cfg.Services {
+		w.services = append(w.services, newService(w, w.disp, pki.ServiceID(cfg.Name, i), i, perService[i]))
+	}
+	w.disp.services = w.services
+	return w, nil
+}
+
+// connectShare is this worker's part of the fleet-wide connect rate and
+// in-flight cap, in proportion to the agents it owns, so that N workers
+// together never exceed what the scenario allows (AWS IoT's account-wide
+// CONNECT limit, a broker's listen backlog).
+func connectShare(cfg Config) (float64, int) {
+	run := cfg.Scenario.Run
+	share := float64(cfg.Agents.Count) / float64(max(cfg.Scenario.Agents, cfg.Agents.Count))
+	inFlight := int(float64(run.ConnectInFlight)*share + 0.999)
+	return run.ConnectRate * share, max(1, inFlight)
+}
+
+// Name returns the worker's name.
+func (w *Worker) Name() string { return w.cfg.Name }
+
+// Sessions is how many MQTT connections the worker will hold.
+func (w *Worker) Sessions() int { return len(w.agents) + len(w.services) }
+
+// Start begins emitting a snapshot every interval to emit, which must not
+// block for long; it is called from one goroutine.
+func (w *Worker) Start(emit func(*measure.Snapshot)) {
+	w.emit = emit
+	w.wg.Add(3)
+	go func() { defer w.wg.Done(); w.snapshots(w.runCtx) }()
+	go func() { defer w.wg.Done(); w.keepalive.run(w.runCtx) }()
+	go func() { defer w.wg.Done(); w.disp.sweep(w.runCtx, 250*time.Millisecond) }()
+}
+
+func (w *Worker) snapshots(ctx context.Context) {
+	// Intervals end on whole multiples of the interval (whole seconds), so
+	// every worker's snapshot for second N lands in the coordinator's
+	// second N, whatever the hosts' start times.
+	every := w.cfg.SnapshotInterval
+	next := time.Now().Truncate(every).Add(every)
+	t := time.NewTimer(time.Until(next))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			w.snapshot(next)
+			next = next.Add(every)
+			t.Reset(time.Until(next))
+		}
+	}
+}
+
+func (w *Worker) snapshot(now time.Time) {
+	w.rec.Gauge(measure.ConnectsInFlight, int64(w.gate.depth())-w.rec.GaugeValue(measure.ConnectsInFlight))
+	s, err := w.rec.Swap(now)
+	if err == nil && w.emit != nil {
+		w.emit(s)
+	}
+}
+
+// Connect brings up the print service, then ramps the agents through the
+// connect gate. It returns when every agent is connected or the scenario's
+// ramp timeout passes, with the number connected. Agents that failed keep
+// retrying in the background.
+func (w *Worker) Connect(ctx context.Context) (int, error) {
+	for _, s := range w.services {
+		if !s.connect(w.runCtx) {
+			return 0, fmt.Errorf("worker %s: print service %s could not connect to %s (see errors by kind)", w.cfg.Name, s.id, w.cfg.Target)
+		}
+	}
+	queue := make(chan *agent)
+	var wg sync.WaitGroup
+	for range min(cap(w.gate.inFlight), len(w.agents)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for a := range queue {
+				a.connect(w.runCtx)
+			}
+		}()
+	}
+	deadline := time.After(w.cfg.Scenario.Run.RampTimeout)
+feed:
+	for _, a := range w.agents {
+		select {
+		case queue <- a:
+		case <-ctx.Done():
+			break feed
+		case <-deadline:
+			break feed
+		}
+	}
+	close(queue)
+	wg.Wait()
+	return w.waitConnected(ctx, deadline), ctx.Err()
+}
+
+func (w *Worker) waitConnected(ctx context.Context, deadline <-chan time.Time) int {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		up := int(w.rec.GaugeValue(measure.AgentsConnected))
+		if up >= len(w.agents) {
+			return up
+		}
+		select {
+		case <-ctx.Done():
+			return up
+		case <-deadline:
+			return up
+		case <-t.C:
+		}
+	}
+}
+
+// Dispatch plays the print service from start for the scenario's wall
+// duration. It blocks until the last job is sent or ctx ends.
+func (w *Worker) Dispatch(ctx context.Context, start time.Time) {
+	arr := w.cfg.Scenario.Arrivals(w.cfg.Agents.First, w.cfg.Agents.Count, start)
+	w.disp.run(ctx, arr)
+	w.disp.wg.Wait()
+}
+
+// Drain waits up to the scenario's drain time for outstanding jobs, then
+// declares the rest lost. It returns how many were declared lost at the end.
+func (w *Worker) Drain(ctx context.Context) int {
+	deadline := time.Now().Add(w.cfg.Scenario.Run.Drain)
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for w.disp.expire(time.Now(), false) > 0 && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return w.disp.expireAll()
+		case <-t.C:
+		}
+	}
+	return w.disp.expireAll()
+}
+
+// Stop disconnects every session, emits a last snapshot and stops the
+// background loops. It is idempotent.
+func (w *Worker) Stop() {
+	w.stopOnce.Do(func() {
+		for _, a := range w.agents {
+			a.stop()
+		}
+		for _, s := range w.services {
+			s.stop()
+		}
+		w.cancel()
+		w.wg.Wait()
+		w.snapshot(time.Now())
+	})
+}
+
+// serviceReceiveMaximum is the print service's ReceiveMaximum: it takes the
+// statuses of thousands of agents, and a small window would throttle them
+// (a few service clients per worker, so the memory does not matter).
+const serviceReceiveMaximum = 4096
+
+func (w *Worker) connectPacket(id string, recvMax uint16) *paho.Connect {
+	run := w.cfg.Scenario.Run
+	expiry := uint32(run.SessionExpiry / time.Second)
+	return &paho.Connect{
+		ClientID:   id,
+		KeepAlive:  uint16(run.Keepalive / time.Second),
+		CleanStart: false,
+		Properties: &paho.ConnectProperties{SessionExpiryInterval: &expiry, ReceiveMaximum: &recvMax},
+	}
+}
+
+// nextSource returns the next local address to dial from, or nil for any.
+func (w *Worker) nextSource() net.Addr {
+	ips := w.cfg.SourceIPs
+	if len(ips) == 0 {
+		return nil
+	}
+	ip := ips[int(w.srcNext.Add(1))%len(ips)]
+	return &net.TCPAddr{IP: ip.AsSlice()}
+}
