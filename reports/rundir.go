@@ -1,0 +1,159 @@
+package reports
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+
+	"github.com/mqherd/mqherd/internal/measure"
+)
+
+// Run directory files.
+const (
+	ManifestFile   = "manifest.json"
+	SummaryFile    = "summary.json"
+	TimeSeriesFile = "timeseries.csv"
+	SnapshotsFile  = "snapshots.jsonl"
+	EventsFile     = "events.jsonl"
+)
+
+// RunDir writes one run directory as the run goes: the manifest at once, a
+// time-series row, every snapshot and every event as they come (flushed each
+// second, so a crash or Ctrl-C loses nothing already measured), and the
+// summary and final histograms at Close. It implements coordinator.Sink.
+type RunDir struct {
+	path     string
+	manifest Manifest
+	agents   int
+	series   *csvFile
+	snaps    *lineFile
+	events   *lineFile
+	errs     []error // write errors, reported once at Close
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// CreateRunDir makes root/<time>-<scenario>/ and writes the manifest.
+func CreateRunDir(root string, m Manifest, agents int) (*RunDir, error) {
+	name := m.Started.UTC().Format("20060102T150405Z") + "-" + unsafeName.ReplaceAllString(m.Scenario, "_")
+	path, err := makeFreshDir(root, name)
+	if err != nil {
+		return nil, err
+	}
+	r := &RunDir{path: path, manifest: m, agents: agents}
+	if err := writeJSON(filepath.Join(path, ManifestFile), m); err != nil {
+		return nil, err
+	}
+	if r.series, err = createCSV(filepath.Join(path, TimeSeriesFile)); err != nil {
+		return nil, err
+	}
+	if r.snaps, err = createLines(filepath.Join(path, SnapshotsFile)); err != nil {
+		return nil, err
+	}
+	if r.events, err = createLines(filepath.Join(path, EventsFile)); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// makeFreshDir creates root/name, or root/name-2, -3 ... if it exists:
+// a run never writes into another run's directory.
+func makeFreshDir(root, name string) (string, error) {
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return "", fmt.Errorf("create run directory root: %w", err)
+	}
+	for i := 1; i < 1000; i++ {
+		path := filepath.Join(root, name)
+		if i > 1 {
+			path = fmt.Sprintf("%s-%d", path, i)
+		}
+		err := os.Mkdir(path, 0o755)
+		if err == nil {
+			return path, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", fmt.Errorf("create run directory: %w", err)
+		}
+	}
+	return "", fmt.Errorf("create run directory: %s already has 1000 runs named %s", root, name)
+}
+
+// Path is the run directory.
+func (r *RunDir) Path() string { return r.path }
+
+// Snapshot appends one worker snapshot to snapshots.jsonl.
+func (r *RunDir) Snapshot(s *measure.Snapshot) { r.note(r.snaps.write(s)) }
+
+// Event appends one event to events.jsonl and flushes it.
+func (r *RunDir) Event(e measure.Event) {
+	r.note(r.events.write(e))
+	r.note(r.events.flush())
+}
+
+// Interval appends a time-series row and flushes every file.
+func (r *RunDir) Interval(a *measure.Aggregate) {
+	r.note(r.series.row(a))
+	r.note(r.series.flush())
+	r.note(r.snaps.flush())
+}
+
+// Close writes summary.json and one .hgrm per latency metric, and closes
+// the files. It returns every write error seen during the run.
+func (r *RunDir) Close(final *measure.Aggregate) error {
+	r.Interval(final)
+	r.note(writeJSON(filepath.Join(r.path, SummaryFile), NewSummary(r.manifest, r.agents, final)))
+	for _, m := range measure.Metrics() {
+		r.note(writeHgrm(filepath.Join(r.path, m.String()+".hgrm"), final.Cumulative.Histogram(m)))
+	}
+	r.note(r.series.close())
+	r.note(r.snaps.close())
+	r.note(r.events.close())
+	return errors.Join(r.errs...)
+}
+
+func (r *RunDir) note(err error) {
+	if err != nil && len(r.errs) < 10 {
+		r.errs = append(r.errs, fmt.Errorf("run directory %s: %w", r.path, err))
+	}
+}
+
+// lineFile is a buffered JSON-lines file.
+type lineFile struct {
+	f *os.File
+	w *bufio.Writer
+}
+
+func createLines(path string) (*lineFile, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	return &lineFile{f: f, w: bufio.NewWriter(f)}, nil
+}
+
+func (l *lineFile) write(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	_, err = l.w.Write(b)
+	return err
+}
+
+func (l *lineFile) flush() error { return l.w.Flush() }
+
+func (l *lineFile) close() error { return errors.Join(l.w.Flush(), l.f.Close()) }
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}

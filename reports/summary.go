@@ -1,0 +1,57 @@
+package reports
+
+import (
+	"time"
+
+	"github.com/mqherd/mqherd/internal/measure"
+)
+
+// Summary is summary.json: the run's totals and latency percentiles.
+type Summary struct {
+	RunID               string                         `json:"run_id"`
+	Scenario            string                         `json:"scenario"`
+	Target              string                         `json:"target"`
+	Started             time.Time                      `json:"started"`
+	Ended               time.Time                      `json:"ended"`
+	DurationSeconds     float64                        `json:"duration_s"`
+	Agents              int                            `json:"agents"`
+	AgentsConnectedPeak int64                          `json:"agents_connected_peak"`
+	JobsDispatched      int64                          `json:"jobs_dispatched"`
+	JobsCompleted       int64                          `json:"jobs_completed"`
+	MessagesSent        int64                          `json:"messages_sent"`
+	MessagesReceived    int64                          `json:"messages_received"`
+	ErrorsTotal         int64                          `json:"errors_total"`
+	ErrorsByKind        map[string]int64               `json:"errors_by_kind"`
+	OutOfOrder          int64                          `json:"out_of_order"`
+	Duplicates          int64                          `json:"duplicates"`
+	Lost                int64                          `json:"lost"`
+	Stale               int64                          `json:"stale"`
+	LateCompletions     int64                          `json:"late_completions"`
+	Connects            int64                          `json:"connects"`
+	Reconnects          int64                          `json:"reconnects"`
+	SnapshotsDropped    int64                          `json:"snapshots_dropped"`
+	LatencyMs           map[string]measure.Percentiles `json:"latency_ms"`
+}
+
+// NewSummary reads the final aggregate of a run described by m.
+func NewSummary(m Manifest, agents int, final *measure.Aggregate) Summary {
+	c := final.Cumulative
+	s := Summary{
+		RunID: m.RunID, Scenario: m.Scenario, Target: m.Target.Name,
+		Started: m.Started, Ended: final.Time, DurationSeconds: final.Time.Sub(m.Started).Seconds(),
+		Agents: agents, AgentsConnectedPeak: final.AgentsConnectedPeak,
+		JobsDispatched: c.Counter(measure.JobsDispatched), JobsCompleted: c.Counter(measure.JobsCompleted),
+		MessagesSent: c.Counter(measure.MessagesSent), MessagesReceived: c.Counter(measure.MessagesReceived),
+		ErrorsTotal: c.ErrorsTotal(), ErrorsByKind: c.Errors,
+		OutOfOrder: c.Counter(measure.OutOfOrder), Duplicates: c.Counter(measure.Duplicates),
+		Lost: c.Counter(measure.Lost), Stale: c.Counter(measure.Stale),
+		LateCompletions: c.Counter(measure.LateCompletions),
+		Connects:        c.Counter(measure.Connects), Reconnects: c.Counter(measure.Reconnects),
+		SnapshotsDropped: final.Dropped,
+		LatencyMs:        map[string]measure.Percentiles{},
+	}
+	for _, m := range measure.Metrics() {
+		s.LatencyMs[m.String()] = c.Percentiles(m)
+	}
+	return s
+}

@@ -1,0 +1,48 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"text/tabwriter"
+
+	"github.com/mqherd/mqherd/internal/measure"
+)
+
+// WriteSummary prints the summary as a short human-readable table.
+func WriteSummary(w io.Writer, s Summary, dir string) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "run\t%s (%s against %s, %.0fs)\n", s.RunID, s.Scenario, s.Target, s.DurationSeconds)
+	fmt.Fprintf(tw, "agents\t%d connected at peak of %d; %d connects, %d reconnects\n", s.AgentsConnectedPeak, s.Agents, s.Connects, s.Reconnects)
+	fmt.Fprintf(tw, "jobs\t%d dispatched, %d completed, %d lost, %d late completions\n", s.JobsDispatched, s.JobsCompleted, s.Lost, s.LateCompletions)
+	fmt.Fprintf(tw, "messages\t%d sent, %d received; %d out of order, %d duplicates, %d stale\n", s.MessagesSent, s.MessagesReceived, s.OutOfOrder, s.Duplicates, s.Stale)
+	fmt.Fprintf(tw, "errors\t%d%s\n", s.ErrorsTotal, errorList(s.ErrorsByKind))
+	fmt.Fprintf(tw, "latency (ms)\tcount\tp50\tp90\tp99\tp99.9\tmax\n")
+	for _, m := range measure.Metrics() {
+		p := s.LatencyMs[m.String()]
+		fmt.Fprintf(tw, "  %s\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\n", m, p.Count, p.P50, p.P90, p.P99, p.P999, p.Max)
+	}
+	if dir != "" {
+		fmt.Fprintf(tw, "run directory\t%s\n", dir)
+	}
+	_ = tw.Flush()
+}
+
+func errorList(byKind map[string]int64) string {
+	if len(byKind) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(byKind))
+	for k := range byKind {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := " ("
+	for i, k := range keys {
+		if i > 0 {
+			out += ", "
+		}
+		out += fmt.Sprintf("%s %d", k, byKind[k])
+	}
+	return out + ")"
+}
