@@ -1,0 +1,46 @@
+# mqherd: `make run` and `make test` work on a fresh machine with Go installed.
+GO            ?= go
+BIN           := bin
+GOLANGCI_LINT := $(BIN)/golangci-lint
+GOLANGCI_VER  := v2.15.0
+RUN_ARGS      ?=
+
+.PHONY: build run test test-short bench lint fmt vet tidy-check clean
+
+build: ## build bin/mqherd (static, no cgo)
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/mqherd ./cmd/mqherd
+
+run: build ## the print-fleet scenario on the embedded broker: broker, coordinator, workers, summary, run directory
+	$(BIN)/mqherd run $(RUN_ARGS)
+
+test: ## every unit and end-to-end test, with the race detector
+	$(GO) test -race -count=1 ./...
+
+test-short: ## quick tests only
+	$(GO) test -short -count=1 ./...
+
+bench: ## Go benchmarks, then the table of figures for BENCHMARKS.md
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./... | tee $(BIN)/bench.txt
+	@sh infra/bench/table.sh $(BIN)/bench.txt
+
+lint: $(GOLANGCI_LINT) fmt vet tidy-check ## gofmt, go vet, golangci-lint (pinned), go mod tidy
+	$(GOLANGCI_LINT) run ./...
+
+$(GOLANGCI_LINT):
+	GOBIN=$(abspath $(BIN)) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VER)
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+tidy-check:
+	@cp go.mod $(BIN)/go.mod.bak 2>/dev/null || (mkdir -p $(BIN) && cp go.mod $(BIN)/go.mod.bak)
+	@cp go.sum $(BIN)/go.sum.bak
+	@$(GO) mod tidy
+	@if ! cmp -s go.mod $(BIN)/go.mod.bak || ! cmp -s go.sum $(BIN)/go.sum.bak; then \
+		echo "go mod tidy changes go.mod/go.sum: run it and commit"; cp $(BIN)/go.mod.bak go.mod; cp $(BIN)/go.sum.bak go.sum; exit 1; fi
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,106 @@
+// Command mqherd is a distributed MQTT v5 load-testing harness that
+// simulates a fleet of print agents. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// usageError marks bad input: exit code 2.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"run", "run a scenario end to end on the embedded broker: broker, coordinator, workers, report", runCmd},
+		{"profile", "print a scenario's traffic profile: agents, jobs/week, msg/s per segment", profileCmd},
+		{"certs", "write a CA bundle, a broker certificate and optionally agent certificates", certsCmd},
+		{"broker", "run the embedded mutual-TLS broker alone", brokerCmd},
+		{"version", "print the version", versionCmd},
+	}
+}
+
+func main() {
+	os.Exit(mainExit(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func mainExit(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		return 2
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		ctx, stop := interrupts(stderr)
+		defer stop()
+		err := c.run(ctx, args[1:], stdout, stderr)
+		return exitCode(err, stderr)
+	}
+	fmt.Fprintf(stderr, "mqherd: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func exitCode(err error, stderr io.Writer) int {
+	var u usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &u):
+		fmt.Fprintf(stderr, "mqherd: %v\n", err)
+		return 2
+	}
+	fmt.Fprintf(stderr, "mqherd: %v\n", err)
+	return 1
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: mqherd <command> [flags]\n\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'mqherd <command> -h' for a command's flags.")
+}
+
+// interrupts returns a context cancelled by the first SIGINT/SIGTERM (the
+// run drains and writes its report); the second exits at once. The run
+// directory is flushed every second, so what was measured is on disk.
+func interrupts(stderr io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if _, ok := <-sig; !ok {
+			return
+		}
+		fmt.Fprintln(stderr, "\nmqherd: interrupted: draining and writing the report (press Ctrl-C again to exit now)")
+		cancel()
+		if _, ok := <-sig; ok {
+			fmt.Fprintln(stderr, "mqherd: exiting now; the run directory holds everything measured up to the last second")
+			os.Exit(130)
+		}
+	}()
+	return ctx, func() { signal.Stop(sig); close(sig); cancel() }
+}
+
+func versionCmd(_ context.Context, _ []string, stdout, _ io.Writer) error {
+	fmt.Fprintln(stdout, "mqherd", version())
+	return nil
+}
