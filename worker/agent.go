@@ -54,14 +54,8 @@ func (a *agent) connected(ctx context.Context, c *paho.Client, sessionPresent bo
 	}
 }
 
-// received handles a job: stale and duplicate jobs are counted and not run.
-func (a *agent) received(p *paho.Publish, at time.Time) {
-	m, err := decodeMessage(p.Payload)
-	if err != nil || m.Run != a.w.cfg.RunID {
-		a.w.rec.Count(measure.Stale, 1)
-		return
-	}
-	a.w.rec.Count(measure.MessagesReceived, 1)
+// received handles a job of this run: duplicates are counted and not run.
+func (a *agent) received(m message, at time.Time) {
 	a.mu.Lock()
 	o := a.order.observe(m.Seq)
 	a.mu.Unlock()

@@ -14,8 +14,6 @@ type jobKey uint64
 
 func keyOf(agent int, seq uint32) jobKey { return jobKey(uint64(agent)<<32 | uint64(seq)) }
 
-func (k jobKey) agent() int { return int(k >> 32) }
-
 // dispatcher plays the print service for this worker's agents: it publishes
 // each job at its intended time (open model), tracks it until its completion
 // status arrives, and declares it lost after the job timeout.
@@ -185,16 +183,7 @@ func (d *dispatcher) expire(now time.Time, all bool) int {
 
 // sweep expires timed-out jobs every interval until ctx ends.
 func (d *dispatcher) sweep(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			d.expire(now, false)
-		}
-	}
+	every(ctx, interval, func(now time.Time) { d.expire(now, false) })
 }
 
 // expireAll declares every outstanding job lost and returns how many.

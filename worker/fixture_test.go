@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"crypto/tls"
 	"sync"
 	"testing"
 	"time"
@@ -15,8 +16,9 @@ import (
 
 // fixture is a real embedded mutual-TLS broker on loopback with a fresh PKI.
 type fixture struct {
-	broker *broker.Broker
-	fleet  *pki.Fleet
+	broker    *broker.Broker
+	fleet     *pki.Fleet
+	serverTLS *tls.Config
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -36,7 +38,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = b.Close() })
-	return &fixture{broker: b, fleet: pki.NewFleet(a, 0)}
+	return &fixture{broker: b, fleet: pki.NewFleet(a, 0), serverTLS: tlsCfg}
 }
 
 // testScenario is the print fleet compressed: agents agents, speedup x,
@@ -49,6 +51,10 @@ func testScenario(t *testing.T, agents int, speedup float64) *scenarios.Scenario
 	sc.Speedup = speedup
 	sc.Run.Drain = 5 * time.Second
 	sc.Run.JobTimeout = 15 * time.Second
+	// Tests run under the race detector, in parallel with other packages, on
+	// 2 cores: scheduling slack of 100 ms is not what they assert. Dispatch
+	// punctuality is checked by `make run` in CI, alone and without -race.
+	sc.Run.LateDispatch = 2 * time.Second
 	if p := sc.Validate(); len(p) > 0 {
 		t.Fatal(p)
 	}
@@ -120,4 +126,18 @@ func connectAll(t *testing.T, w *Worker, want int) {
 	if err != nil || n != want {
 		t.Fatalf("connected %d of %d (err %v)", n, want, err)
 	}
+}
+
+// restartBroker starts a new broker on addr with the fixture's PKI.
+func restartBroker(t *testing.T, f *fixture, addr string) *broker.Broker {
+	t.Helper()
+	cfg := broker.DefaultConfig()
+	cfg.Addr, cfg.TLS = addr, f.serverTLS
+	var b *broker.Broker
+	eventually(t, 5*time.Second, "could not listen again on "+addr, func() bool {
+		var err error
+		b, err = broker.Start(cfg)
+		return err == nil
+	})
+	return b
 }

@@ -39,18 +39,7 @@ func (k *keepalives) tick(now time.Time) {
 	k.mu.Unlock()
 }
 
-func (k *keepalives) run(ctx context.Context) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			k.tick(now)
-		}
-	}
-}
+func (k *keepalives) run(ctx context.Context) { every(ctx, time.Second, k.tick) }
 
 func (k *keepalives) newPinger() *pinger { return &pinger{wheel: k} }
 

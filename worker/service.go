@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/eclipse/paho.golang/paho"
-
-	"github.com/mqherd/mqherd/internal/measure"
 )
 
 // subscribeBatch is how many topic filters go in one SUBSCRIBE.
@@ -53,12 +51,4 @@ func (s *service) connected(ctx context.Context, c *paho.Client, sessionPresent 
 	}
 }
 
-func (s *service) received(p *paho.Publish, at time.Time) {
-	m, err := decodeMessage(p.Payload)
-	if err != nil || m.Run != s.w.cfg.RunID {
-		s.w.rec.Count(measure.Stale, 1)
-		return
-	}
-	s.w.rec.Count(measure.MessagesReceived, 1)
-	s.d.completed(m, at)
-}
+func (s *service) received(m message, at time.Time) { s.d.completed(m, at) }

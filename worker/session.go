@@ -21,9 +21,9 @@ type role interface {
 	// connected runs after every successful CONNACK, on the connecting
 	// goroutine; it may block (subscribe, flush).
 	connected(ctx context.Context, c *paho.Client, sessionPresent bool)
-	// received handles one PUBLISH on paho's delivery goroutine; it must not
-	// block.
-	received(p *paho.Publish, at time.Time)
+	// received handles one message of this run, received at at, on paho's
+	// delivery goroutine; it must not block.
+	received(m message, at time.Time)
 	// certificate mints the identity's chain for one attempt.
 	certificate() (tls.Certificate, error)
 	// isAgent tells whether the session counts in the agents-connected gauge.
@@ -79,6 +79,11 @@ func (s *session) connect(ctx context.Context) bool {
 		return false
 	}
 	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		s.w.gate.leave()
+		return false
+	}
 	s.lastTried = time.Now()
 	s.mu.Unlock()
 	start := time.Now()
@@ -141,8 +146,18 @@ func (s *session) dial(ctx context.Context) (*paho.Client, *paho.Connack, string
 	return c, ca, "", nil
 }
 
+// onPublish decodes a message; one that is not of this run (left in a
+// persistent session by an earlier run, or not ours at all) is counted
+// stale and goes no further.
 func (s *session) onPublish(pr paho.PublishReceived) (bool, error) {
-	s.role.received(pr.Packet, time.Now())
+	at := time.Now()
+	m, err := decodeMessage(pr.Packet.Payload)
+	if err != nil || m.Run != s.w.cfg.RunID {
+		s.w.rec.Count(measure.Stale, 1)
+		return true, nil
+	}
+	s.w.rec.Count(measure.MessagesReceived, 1)
+	s.role.received(m, at)
 	return true, nil
 }
 
