@@ -36,7 +36,7 @@ func brokerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	defer b.Close()
+	defer func() { _ = b.Close() }()
 	fmt.Fprintf(stdout, "embedded broker on %s: mutual TLS with CA %s/ca.pem, client ID must equal certificate CN; Ctrl-C stops it\n", b.Addr(), a.Dir)
 	<-ctx.Done()
 	st := b.Stats()

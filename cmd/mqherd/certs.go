@@ -28,13 +28,17 @@ func certsCmd(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	opts := pki.BundleOptions{Hosts: splitList(*hosts), Agents: *agents, Services: splitList(*services)}
+	var progress *pki.Progress
 	if total := *agents + len(opts.Services); total > 0 {
-		p := pki.NewProgress(stderr, "minting certificates", total)
+		progress = pki.NewProgress(stderr, "minting certificates", total)
 		last := 0
-		opts.Progress = func(done, _ int) { p.Add(done - last); last = done }
-		defer p.Done()
+		opts.Progress = func(done, _ int) { progress.Add(done - last); last = done }
 	}
-	if err := a.WriteBundle(opts); err != nil {
+	err = a.WriteBundle(opts)
+	if progress != nil {
+		progress.Done()
+	}
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: ca.pem (trust anchor for brokers and clients), server.pem/server.key for %s", a.Dir, *hosts)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -64,11 +65,25 @@ func exitCode(err error, stderr io.Writer) int {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, &u):
-		fmt.Fprintf(stderr, "mqherd: %v\n", err)
+		printError(stderr, err)
 		return 2
 	}
-	fmt.Fprintf(stderr, "mqherd: %v\n", err)
+	printError(stderr, err)
 	return 1
+}
+
+// printError shows an error once; a multi-line one (every problem of a
+// scenario file) gets a line of its own per problem.
+func printError(w io.Writer, err error) {
+	msg := err.Error()
+	if !strings.Contains(msg, "\n") {
+		fmt.Fprintf(w, "mqherd: %s\n", msg)
+		return
+	}
+	fmt.Fprintln(w, "mqherd:")
+	for line := range strings.SplitSeq(msg, "\n") {
+		fmt.Fprintf(w, "  %s\n", line)
+	}
 }
 
 func usage(w io.Writer) {

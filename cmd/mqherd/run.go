@@ -120,7 +120,7 @@ func runLocal(ctx context.Context, o *runOptions, sc *scenarios.Scenario, stdout
 	if err != nil {
 		return nil, err
 	}
-	defer b.Close()
+	defer func() { _ = b.Close() }()
 	fmt.Fprintf(stderr, "embedded broker listening on %s (mutual TLS, policy: own topics only)\n", b.Addr())
 	started := time.Now()
 	plan, err := coordinator.Plan(sc.Agents, equalCapacity(o.workers, sc.Agents))
@@ -128,7 +128,7 @@ func runLocal(ctx context.Context, o *runOptions, sc *scenarios.Scenario, stdout
 		return nil, err
 	}
 	manifest := reports.Manifest{
-		Version: reports.RunDirVersion, RunID: newRunID(started, sc.Name), Scenario: sc.Name, ScenarioDoc: sc,
+		Version: reports.RunDirVersion, RunID: newRunID(started, sc.Name), Scenario: sc.Name,
 		Target: reports.Target{Name: "embedded", Address: b.Addr()}, Started: started, Plan: plan,
 		Mqherd: version(), Go: goVersion(), Host: reports.ThisHost(),
 	}
@@ -136,7 +136,11 @@ func runLocal(ctx context.Context, o *runOptions, sc *scenarios.Scenario, stdout
 	if err != nil {
 		return nil, err
 	}
-	dir, err := reports.CreateRunDir(o.out, manifest, sc.Agents)
+	scenarioYAML, err := sc.YAML()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := reports.CreateRunDir(o.out, manifest, scenarioYAML, sc.Agents)
 	if err != nil {
 		return nil, err
 	}

@@ -165,7 +165,7 @@ func TestHandshakeFailsWithoutTrustedCertificate(t *testing.T) {
 			if err == nil || errors.Is(err, io.EOF) || !strings.Contains(err.Error(), "tls") {
 				t.Fatalf("got %v, want a TLS alert", err)
 			}
-			if _, ok := err.(net.Error); ok && err.(net.Error).Timeout() {
+			if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
 				t.Fatalf("got a timeout (%v), want a TLS alert", err)
 			}
 		})

@@ -42,7 +42,7 @@ func publishSet(files []pending) error {
 	defer func() {
 		for _, t := range tmps {
 			if t != "" {
-				os.Remove(t)
+				_ = os.Remove(t)
 			}
 		}
 	}()
@@ -79,7 +79,7 @@ func writeTemp(path string, data []byte, mode fs.FileMode) (string, error) {
 	_, werr := f.Write(data)
 	cerr := f.Chmod(mode)
 	if err := errors.Join(werr, cerr, f.Close()); err != nil {
-		os.Remove(name)
+		_ = os.Remove(name)
 		return "", fmt.Errorf("pki: write %s: %w", path, err)
 	}
 	return name, nil
@@ -92,7 +92,7 @@ func replaceFile(path string, data []byte, mode fs.FileMode) error {
 		return err
 	}
 	if err := os.Rename(t, path); err != nil {
-		os.Remove(t)
+		_ = os.Remove(t)
 		return fmt.Errorf("pki: %w", err)
 	}
 	return nil

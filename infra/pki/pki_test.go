@@ -236,7 +236,7 @@ func TestFileAndDirModes(t *testing.T) {
 
 // handshake runs a TLS handshake over a pipe and returns both sides' errors
 // and the client certificate chain the server verified.
-func handshake(t *testing.T, server, client *tls.Config) (serverErr, clientErr error, verified [][]*x509.Certificate) {
+func handshake(t *testing.T, server, client *tls.Config) (verified [][]*x509.Certificate, serverErr, clientErr error) {
 	t.Helper()
 	sc, cc := net.Pipe()
 	defer sc.Close()
@@ -258,7 +258,7 @@ func handshake(t *testing.T, server, client *tls.Config) (serverErr, clientErr e
 		go cli.Read(make([]byte, 1))
 	}
 	wg.Wait()
-	return serverErr, clientErr, srv.ConnectionState().VerifiedChains
+	return srv.ConnectionState().VerifiedChains, serverErr, clientErr
 }
 
 func TestHandshakeServerSeesAgentCN(t *testing.T) {
@@ -271,7 +271,7 @@ func TestHandshakeServerSeesAgentCN(t *testing.T) {
 		leaf := mustLeaf(t, mustShard(t, a, 0), AgentID(42))
 		ctls := ClientTLS(leaf, a.RootPool(), "localhost")
 		ctls.MaxVersion = v
-		serr, cerr, chains := handshake(t, stls, ctls)
+		chains, serr, cerr := handshake(t, stls, ctls)
 		if serr != nil || cerr != nil {
 			t.Fatalf("TLS %x: server error %v, client error %v", v, serr, cerr)
 		}
@@ -291,7 +291,7 @@ func TestServerRejectsForeignLeaf(t *testing.T) {
 		t.Fatal(err)
 	}
 	leaf := mustLeaf(t, mustShard(t, foreign, 0), AgentID(1))
-	serr, _, chains := handshake(t, stls, ClientTLS(leaf, a.RootPool(), "localhost"))
+	chains, serr, _ := handshake(t, stls, ClientTLS(leaf, a.RootPool(), "localhost"))
 	var unknown x509.UnknownAuthorityError
 	if !errors.As(serr, &unknown) {
 		t.Fatalf("server accepted or failed differently: %v (chains %d)", serr, len(chains))
@@ -305,7 +305,7 @@ func TestClientRejectsForeignServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	leaf := mustLeaf(t, mustShard(t, a, 0), AgentID(1))
-	_, cerr, _ := handshake(t, stls, ClientTLS(leaf, a.RootPool(), "localhost"))
+	_, _, cerr := handshake(t, stls, ClientTLS(leaf, a.RootPool(), "localhost"))
 	if cerr == nil {
 		t.Fatal("client accepted a broker certificate from another root")
 	}
