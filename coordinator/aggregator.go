@@ -3,6 +3,7 @@ package coordinator
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync/atomic"
 	"time"
 
@@ -118,7 +119,9 @@ func (g *aggregator) tick(now time.Time) *measure.Aggregate {
 	}
 	interval.Gauges = gauges
 	g.cum.Merge(interval)
-	g.cum.Gauges = gauges
+	// Gauges are readings, not deltas. The copy matters: next second's
+	// Merge adds into cum.Gauges, which must not be this interval's map.
+	g.cum.Gauges = maps.Clone(gauges)
 	g.peak = max(g.peak, interval.Gauge(measure.AgentsConnected))
 	if lost := interval.Errors[measure.ConnectionLost.String()] + serverDisconnects(interval); lost >= burstThreshold {
 		g.emitEvent(measure.Event{Time: now, Kind: "disconnect_burst", Detail: fmt.Sprintf("%d connections lost in one second", lost)})
@@ -164,12 +167,17 @@ func (g *aggregator) take(s *measure.Snapshot, interval *measure.Totals) {
 		g.workers[s.Worker] = w
 		g.order = append(g.order, s.Worker)
 	}
-	if err := interval.Add(s); err != nil {
+	// Decode into a scratch Totals first: Add stops at the first bad
+	// histogram after merging the counters and errors, so a bad snapshot
+	// added straight into the interval would be half counted.
+	one := measure.NewTotals()
+	if err := one.Add(s); err != nil {
 		g.emitEvent(measure.Event{Time: time.Now(), Kind: "bad_snapshot", Worker: s.Worker, Detail: err.Error()})
 		return
 	}
-	_ = w.Interval.Add(s) // decoded fine just above
-	_ = w.Cumulative.Add(s)
+	interval.Merge(one)
+	w.Interval.Merge(one)
+	w.Cumulative.Merge(one)
 	w.Gauges = s.Gauges
 	w.LastSnapshot = s.End
 	for _, sink := range g.sinks {

@@ -80,7 +80,10 @@ func drive(ctx context.Context, cfg Config, g *aggregator, workers []Worker) err
 	var mu sync.Mutex
 	connected := 0
 	each(workers, func(w Worker) {
-		n, _ := w.Connect(ctx)
+		n, err := w.Connect(ctx)
+		if err != nil && ctx.Err() == nil {
+			g.event("worker_error", w.Name(), err.Error())
+		}
 		mu.Lock()
 		connected += n
 		mu.Unlock()

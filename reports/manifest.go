@@ -14,16 +14,16 @@ const RunDirVersion = 1
 
 // Manifest says what a run was: scenario, target, plan, versions, host.
 type Manifest struct {
-	Version     int               `json:"version"`
-	RunID       string            `json:"run_id"`
-	Scenario    string            `json:"scenario"`
-	ScenarioDoc any               `json:"scenario_settings"`
-	Target      Target            `json:"target"`
-	Started     time.Time         `json:"started"`
-	Plan        []wire.Assignment `json:"plan"`
-	Mqherd      string            `json:"mqherd_version"`
-	Go          string            `json:"go_version"`
-	Host        Host              `json:"host"`
+	Version      int               `json:"version"`
+	RunID        string            `json:"run_id"`
+	Scenario     string            `json:"scenario"`
+	ScenarioFile string            `json:"scenario_file"` // the effective scenario, re-runnable
+	Target       Target            `json:"target"`
+	Started      time.Time         `json:"started"`
+	Plan         []wire.Assignment `json:"plan"`
+	Mqherd       string            `json:"mqherd_version"`
+	Go           string            `json:"go_version"`
+	Host         Host              `json:"host"`
 }
 
 // Target describes the broker under test.

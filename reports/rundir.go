@@ -16,6 +16,7 @@ import (
 // Run directory files.
 const (
 	ManifestFile   = "manifest.json"
+	ScenarioFile   = "scenario.yaml"
 	SummaryFile    = "summary.json"
 	TimeSeriesFile = "timeseries.csv"
 	SnapshotsFile  = "snapshots.jsonl"
@@ -33,19 +34,25 @@ type RunDir struct {
 	series   *csvFile
 	snaps    *lineFile
 	events   *lineFile
+	lastRow  int     // the second of the last time-series row written
 	errs     []error // write errors, reported once at Close
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-// CreateRunDir makes root/<time>-<scenario>/ and writes the manifest.
-func CreateRunDir(root string, m Manifest, agents int) (*RunDir, error) {
+// CreateRunDir makes root/<time>-<scenario>/ and writes the manifest and
+// the effective scenario (scenarioYAML).
+func CreateRunDir(root string, m Manifest, scenarioYAML []byte, agents int) (*RunDir, error) {
 	name := m.Started.UTC().Format("20060102T150405Z") + "-" + unsafeName.ReplaceAllString(m.Scenario, "_")
 	path, err := makeFreshDir(root, name)
 	if err != nil {
 		return nil, err
 	}
+	m.ScenarioFile = ScenarioFile
 	r := &RunDir{path: path, manifest: m, agents: agents}
+	if err := os.WriteFile(filepath.Join(path, ScenarioFile), scenarioYAML, 0o644); err != nil {
+		return nil, err
+	}
 	if err := writeJSON(filepath.Join(path, ManifestFile), m); err != nil {
 		return nil, err
 	}
@@ -98,14 +105,19 @@ func (r *RunDir) Event(e measure.Event) {
 // Interval appends a time-series row and flushes every file.
 func (r *RunDir) Interval(a *measure.Aggregate) {
 	r.note(r.series.row(a))
+	r.lastRow = a.Second
 	r.note(r.series.flush())
 	r.note(r.snaps.flush())
 }
 
 // Close writes summary.json and one .hgrm per latency metric, and closes
-// the files. It returns every write error seen during the run.
+// the files. It returns every write error seen during the run. The final
+// aggregate's row is written unless Interval already had it (the
+// coordinator hands its last interval to both).
 func (r *RunDir) Close(final *measure.Aggregate) error {
-	r.Interval(final)
+	if final.Second > r.lastRow {
+		r.Interval(final)
+	}
 	r.note(writeJSON(filepath.Join(r.path, SummaryFile), NewSummary(r.manifest, r.agents, final)))
 	for _, m := range measure.Metrics() {
 		r.note(writeHgrm(filepath.Join(r.path, m.String()+".hgrm"), final.Cumulative.Histogram(m)))

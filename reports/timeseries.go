@@ -50,7 +50,10 @@ func createCSV(path string) (*csvFile, error) {
 	}
 	b := bufio.NewWriter(f)
 	c := &csvFile{f: f, b: b, w: csv.NewWriter(b)}
-	return c, c.w.Write(TimeSeriesHeader())
+	if err := c.w.Write(TimeSeriesHeader()); err != nil {
+		return nil, err
+	}
+	return c, c.flush() // a run cut short in its first second still leaves a readable file
 }
 
 func (c *csvFile) row(a *measure.Aggregate) error {

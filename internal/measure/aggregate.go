@@ -5,6 +5,10 @@ import "time"
 // Aggregate is the coordinator's view of the run at the end of one interval:
 // what happened in that interval, the run so far, and each worker. The
 // dashboard, the progress line and the run directory all read it.
+//
+// Cumulative and the worker views are updated in place every second: an
+// Aggregate is valid during the Sink call that receives it; a sink that keeps
+// figures, or reads them from another goroutine, copies them.
 type Aggregate struct {
 	Second     int       // interval number, from 1
 	Time       time.Time // end of the interval
