@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"strings"
+	"syscall"
 
 	"github.com/mqherd/mqherd/internal/measure"
 )
@@ -28,8 +30,16 @@ func classifyConnectErr(stage string, err error) measure.ErrorKind {
 		return measure.DialFailed
 	case stage == "tls":
 		return measure.TLSHandshake
+	case closedByPeer(err):
+		return measure.ConnectClosed
 	}
 	return measure.ConnectionLost
+}
+
+// closedByPeer tells a connection the broker closed or reset.
+func closedByPeer(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
 }
 
 func isTimeout(err error) bool {

@@ -31,14 +31,21 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	b := startBroker(t, "127.0.0.1:0", tlsCfg)
+	return &fixture{broker: b, fleet: pki.NewFleet(a, 0), serverTLS: tlsCfg}
+}
+
+// startBroker starts an embedded broker on addr, closed at cleanup.
+func startBroker(t *testing.T, addr string, tlsCfg *tls.Config) *broker.Broker {
+	t.Helper()
 	cfg := broker.DefaultConfig()
-	cfg.Addr, cfg.TLS = "127.0.0.1:0", tlsCfg
+	cfg.Addr, cfg.TLS = addr, tlsCfg
 	b, err := broker.Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = b.Close() })
-	return &fixture{broker: b, fleet: pki.NewFleet(a, 0), serverTLS: tlsCfg}
+	return b
 }
 
 // testScenario is the print fleet compressed: agents agents, speedup x,
@@ -139,5 +146,6 @@ func restartBroker(t *testing.T, f *fixture, addr string) *broker.Broker {
 		b, err = broker.Start(cfg)
 		return err == nil
 	})
+	t.Cleanup(func() { _ = b.Close() })
 	return b
 }

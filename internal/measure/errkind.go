@@ -34,6 +34,12 @@ const (
 	JobTimeout
 	// LateDispatch: a job was sent later than allowed after its intended time.
 	LateDispatch
+	// ConnectClosed: the broker closed the connection before CONNACK with
+	// neither a TLS alert nor a reason code. Under TLS 1.3 the broker judges
+	// the client certificate after the client's handshake is over, and when
+	// it closes with the client's CONNECT unread the kernel's reset can
+	// overtake its alert: a refused certificate often looks like this.
+	ConnectClosed
 	// NumErrorKinds is the number of kinds.
 	NumErrorKinds
 )
@@ -42,6 +48,7 @@ var kindNames = [NumErrorKinds]string{
 	"connect_refused", "tls_handshake", "dial_failed", "connect_timeout",
 	"subscribe_refused", "publish_refused", "publish_timeout",
 	"server_disconnect", "connection_lost", "job_timeout", "late_dispatch",
+	"connect_closed",
 }
 
 // String returns the snake_case name.
