@@ -95,6 +95,9 @@ func (g *aggregator) drainEvents() {
 }
 
 func (g *aggregator) emitEvent(e measure.Event) {
+	if w := g.workers[e.Worker]; w != nil && e.Kind == EventWorkerLost {
+		w.State = "lost"
+	}
 	for _, s := range g.sinks {
 		s.Event(e)
 	}
@@ -103,17 +106,19 @@ func (g *aggregator) emitEvent(e measure.Event) {
 // tick closes one interval.
 func (g *aggregator) tick(now time.Time) *measure.Aggregate {
 	g.second++
-	interval := measure.NewTotals()
+	interval := measure.NewTotals() // new each second: handed-out intervals stay as they were
 	for _, w := range g.workers {
-		w.Interval = measure.NewTotals()
+		w.Interval.Reset() // reused, its histograms with it: worker views are updated in place
 	}
 	g.takeQueued(interval)
 	gauges := map[string]int64{}
 	views := make([]*measure.WorkerView, 0, len(g.order))
 	for _, name := range g.order {
 		w := g.workers[name]
-		for k, v := range w.Gauges {
-			gauges[k] += v
+		if w.State != "lost" { // a lost worker's last readings are not the fleet's now
+			for k, v := range w.Gauges {
+				gauges[k] += v
+			}
 		}
 		views = append(views, w)
 	}
@@ -167,18 +172,18 @@ func (g *aggregator) take(s *measure.Snapshot, interval *measure.Totals) {
 		g.workers[s.Worker] = w
 		g.order = append(g.order, s.Worker)
 	}
-	// Decode into a scratch Totals first: Add stops at the first bad
-	// histogram after merging the counters and errors, so a bad snapshot
-	// added straight into the interval would be half counted.
-	one := measure.NewTotals()
-	if err := one.Add(s); err != nil {
+	// Decode every histogram before counting anything, so a bad snapshot is
+	// left out whole; decode once (sparse) and add to all three totals.
+	d, err := measure.DecodeHistograms(s)
+	if err != nil {
 		g.emitEvent(measure.Event{Time: time.Now(), Kind: "bad_snapshot", Worker: s.Worker, Detail: err.Error()})
 		return
 	}
-	interval.Merge(one)
-	w.Interval.Merge(one)
-	w.Cumulative.Merge(one)
+	interval.AddDecoded(d)
+	w.Interval.AddDecoded(d)
+	w.Cumulative.AddDecoded(d)
 	w.Gauges = s.Gauges
+	w.AgentsConnectedPeak = max(w.AgentsConnectedPeak, s.Gauges[measure.AgentsConnected.String()])
 	w.LastSnapshot = s.End
 	for _, sink := range g.sinks {
 		sink.Snapshot(s)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"time"
 
 	"github.com/mqherd/mqherd/internal/measure"
 )
@@ -23,10 +24,15 @@ const (
 	EventsFile     = "events.jsonl"
 )
 
+// HlogExt is the extension of the interval histogram logs, one per latency
+// metric: <metric>.hlog.
+const HlogExt = ".hlog"
+
 // RunDir writes one run directory as the run goes: the manifest at once, a
-// time-series row, every snapshot and every event as they come (flushed each
-// second, so a crash or Ctrl-C loses nothing already measured), and the
-// summary and final histograms at Close. It implements coordinator.Sink.
+// time-series row, each latency metric's interval histogram, every snapshot
+// and every event as they come (flushed each second, so a crash or Ctrl-C
+// loses nothing already measured), and the summary and final histograms at
+// Close. It implements coordinator.Sink.
 type RunDir struct {
 	path     string
 	manifest Manifest
@@ -34,8 +40,10 @@ type RunDir struct {
 	series   *csvFile
 	snaps    *lineFile
 	events   *lineFile
-	lastRow  int     // the second of the last time-series row written
-	errs     []error // write errors, reported once at Close
+	hlogs    [measure.NumMetrics]*hlogFile
+	lastRow  int       // the second of the last time-series row written
+	lastTime time.Time // the end of the last interval written
+	errs     []error   // write errors, reported once at Close
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
@@ -64,6 +72,11 @@ func CreateRunDir(root string, m Manifest, scenarioYAML []byte, agents int) (*Ru
 	}
 	if r.events, err = createLines(filepath.Join(path, EventsFile)); err != nil {
 		return nil, err
+	}
+	for _, metric := range measure.Metrics() {
+		if r.hlogs[metric], err = createHlog(filepath.Join(path, metric.String()+HlogExt), m.Started); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
 }
@@ -102,12 +115,35 @@ func (r *RunDir) Event(e measure.Event) {
 	r.note(r.events.flush())
 }
 
-// Interval appends a time-series row and flushes every file.
+// Interval appends a time-series row and each metric's interval histogram
+// (if it has samples), and flushes every file.
 func (r *RunDir) Interval(a *measure.Aggregate) {
 	r.note(r.series.row(a))
-	r.lastRow = a.Second
+	start := r.intervalStart(a)
+	for _, m := range measure.Metrics() {
+		r.note(r.hlogs[m].interval(a.Interval.Histograms[m], start, a.Time))
+		r.note(r.hlogs[m].flush())
+	}
+	r.lastRow, r.lastTime = a.Second, a.Time
 	r.note(r.series.flush())
 	r.note(r.snaps.flush())
+}
+
+// intervalStart is when a's interval began: where the previous one ended,
+// or for the first one a second before its end but not before the run
+// started (HdrHistogram's tools skip intervals before the log's StartTime).
+func (r *RunDir) intervalStart(a *measure.Aggregate) time.Time {
+	start := r.lastTime
+	if start.IsZero() {
+		start = a.Time.Add(-time.Second)
+		if start.Before(r.manifest.Started) {
+			start = r.manifest.Started
+		}
+	}
+	if start.After(a.Time) {
+		return a.Time
+	}
+	return start
 }
 
 // Close writes summary.json and one .hgrm per latency metric, and closes
@@ -125,6 +161,9 @@ func (r *RunDir) Close(final *measure.Aggregate) error {
 	r.note(r.series.close())
 	r.note(r.snaps.close())
 	r.note(r.events.close())
+	for _, l := range r.hlogs {
+		r.note(l.close())
+	}
 	return errors.Join(r.errs...)
 }
 

@@ -31,6 +31,24 @@ type Summary struct {
 	Reconnects          int64                          `json:"reconnects"`
 	SnapshotsDropped    int64                          `json:"snapshots_dropped"`
 	LatencyMs           map[string]measure.Percentiles `json:"latency_ms"`
+	Workers             []WorkerSummary                `json:"workers"` // in the coordinator's order
+}
+
+// WorkerSummary is one worker's part of the run: its final state, its
+// agents, its totals and its latency p99s.
+type WorkerSummary struct {
+	Name                string             `json:"name"`
+	State               string             `json:"state"`                 // done or lost
+	AgentsAssigned      int64              `json:"agents_assigned"`       // last reading
+	AgentsConnected     int64              `json:"agents_connected"`      // last reading: 0 once it stopped
+	AgentsConnectedPeak int64              `json:"agents_connected_peak"` // highest reading
+	JobsDispatched      int64              `json:"jobs_dispatched"`
+	JobsCompleted       int64              `json:"jobs_completed"`
+	MessagesSent        int64              `json:"messages_sent"`
+	MessagesReceived    int64              `json:"messages_received"`
+	Errors              int64              `json:"errors"`
+	Lost                int64              `json:"lost"`
+	P99Ms               map[string]float64 `json:"p99_ms"` // per latency metric, over the whole run
 }
 
 // NewSummary reads the final aggregate of a run described by m.
@@ -53,5 +71,36 @@ func NewSummary(m Manifest, agents int, final *measure.Aggregate) Summary {
 	for _, m := range measure.Metrics() {
 		s.LatencyMs[m.String()] = c.Percentiles(m)
 	}
+	s.Workers = make([]WorkerSummary, 0, len(final.Workers))
+	for _, w := range final.Workers {
+		s.Workers = append(s.Workers, newWorkerSummary(w))
+	}
 	return s
+}
+
+func newWorkerSummary(w *measure.WorkerView) WorkerSummary {
+	c := w.Cumulative
+	ws := WorkerSummary{
+		Name: w.Name, State: finalState(w.State),
+		AgentsAssigned:      w.Gauges[measure.AgentsAssigned.String()],
+		AgentsConnected:     w.Gauges[measure.AgentsConnected.String()],
+		AgentsConnectedPeak: w.AgentsConnectedPeak,
+		JobsDispatched:      c.Counter(measure.JobsDispatched), JobsCompleted: c.Counter(measure.JobsCompleted),
+		MessagesSent: c.Counter(measure.MessagesSent), MessagesReceived: c.Counter(measure.MessagesReceived),
+		Errors: c.ErrorsTotal(), Lost: c.Counter(measure.Lost),
+		P99Ms: map[string]float64{},
+	}
+	for _, m := range measure.Metrics() {
+		ws.P99Ms[m.String()] = c.Percentiles(m).P99
+	}
+	return ws
+}
+
+// finalState is a worker's state once the run is over: one still running
+// at the end finished it ("done"); "lost" stays "lost".
+func finalState(state string) string {
+	if state == "running" {
+		return "done"
+	}
+	return state
 }

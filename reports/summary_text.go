@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/mqherd/mqherd/internal/measure"
@@ -22,6 +23,7 @@ func WriteSummary(w io.Writer, s Summary, dir string) {
 		p := s.LatencyMs[m.String()]
 		fmt.Fprintf(tw, "  %s\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\n", m, p.Count, p.P50, p.P90, p.P99, p.P999, p.Max)
 	}
+	writeWorkers(tw, s.Workers)
 	if dir != "" {
 		fmt.Fprintf(tw, "run directory\t%s\n", dir)
 	}
@@ -45,4 +47,25 @@ func errorList(byKind map[string]int64) string {
 		out += fmt.Sprintf("%s %d", k, byKind[k])
 	}
 	return out + ")"
+}
+
+// writeWorkers prints one row per worker: state, agents, totals and the
+// p99 of each latency metric in the order of measure.Metrics.
+func writeWorkers(w io.Writer, workers []WorkerSummary) {
+	if len(workers) == 0 {
+		return
+	}
+	names := make([]string, 0, measure.NumMetrics)
+	for _, m := range measure.Metrics() {
+		names = append(names, m.String())
+	}
+	fmt.Fprintf(w, "workers\tstate\tagents\tpeak\tjobs\tdone\tlost\tsent\trecv\terrors\tp99 ms (%s)\n", strings.Join(names, "/"))
+	for _, ws := range workers {
+		p99 := make([]string, 0, len(names))
+		for _, n := range names {
+			p99 = append(p99, fmt.Sprintf("%.2f", ws.P99Ms[n]))
+		}
+		fmt.Fprintf(w, "  %s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", ws.Name, ws.State, ws.AgentsAssigned, ws.AgentsConnectedPeak,
+			ws.JobsDispatched, ws.JobsCompleted, ws.Lost, ws.MessagesSent, ws.MessagesReceived, ws.Errors, strings.Join(p99, "/"))
+	}
 }

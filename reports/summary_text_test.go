@@ -27,6 +27,14 @@ func testSummary() Summary {
 			"job_end_to_end":  {Count: 5390, P50: 9.75, P90: 20, P99: 45, P999: 90, Max: 120.5},
 			"connect":         {Count: 2011, P50: 45, P90: 80, P99: 150, P999: 400, Max: 512},
 		},
+		Workers: []WorkerSummary{
+			{Name: "w0", State: "done", AgentsAssigned: 1000, AgentsConnectedPeak: 1000,
+				JobsDispatched: 2700, JobsCompleted: 2700, MessagesSent: 5400, MessagesReceived: 5400, Errors: 4,
+				P99Ms: map[string]float64{"job_delivery": 17.5, "status_delivery": 14, "job_end_to_end": 44.25, "connect": 140}},
+			{Name: "worker-b-long-name", State: "lost", AgentsAssigned: 1000, AgentsConnected: 987, AgentsConnectedPeak: 987,
+				JobsDispatched: 2700, JobsCompleted: 2690, MessagesSent: 5400, MessagesReceived: 5390, Errors: 9, Lost: 10,
+				P99Ms: map[string]float64{"job_delivery": 19.5, "status_delivery": 16, "job_end_to_end": 46, "connect": 160}},
+		},
 	}
 }
 
@@ -54,6 +62,15 @@ func TestWriteSummary(t *testing.T) {
 			}
 		}
 	}
+	for _, w := range testSummary().Workers {
+		row := regexp.MustCompile(`(?m)^\s+` + w.Name + `\s+.*$`).FindString(text)
+		want := fmt.Sprintf("%s %s %d %d %d %d %d %d %d %d %.2f/%.2f/%.2f/%.2f", w.Name, w.State, w.AgentsAssigned, w.AgentsConnectedPeak,
+			w.JobsDispatched, w.JobsCompleted, w.Lost, w.MessagesSent, w.MessagesReceived, w.Errors,
+			w.P99Ms["job_delivery"], w.P99Ms["status_delivery"], w.P99Ms["job_end_to_end"], w.P99Ms["connect"])
+		if got := strings.Join(strings.Fields(row), " "); got != want {
+			t.Errorf("worker row %q, want %q", got, want)
+		}
+	}
 	const errs = "errors 13 (connect_refused/0x87 2, connect_refused/0x8a 1, connection_lost 6, publish_timeout 4)"
 	if !strings.Contains(strings.Join(strings.Fields(text), " "), errs) {
 		t.Errorf("errors line not %q in:\n%s", errs, text)
@@ -64,14 +81,18 @@ func TestWriteSummary(t *testing.T) {
 	golden(t, "summary.golden", out.Bytes())
 }
 
-// A run without errors says so without an empty list.
+// A run without errors says so without an empty list; a summary without
+// workers (one rebuilt from an older run) prints no workers table.
 func TestWriteSummaryWithoutErrors(t *testing.T) {
 	s := testSummary()
-	s.ErrorsTotal, s.ErrorsByKind = 0, map[string]int64{}
+	s.ErrorsTotal, s.ErrorsByKind, s.Workers = 0, map[string]int64{}, nil
 	var out bytes.Buffer
 	WriteSummary(&out, s, "")
 	if !regexp.MustCompile(`(?m)^errors\s+0$`).MatchString(out.String()) {
 		t.Errorf("errors line is not just 0 in:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), "workers") {
+		t.Errorf("prints a workers table though the summary has no workers:\n%s", out.String())
 	}
 	if strings.Contains(out.String(), "run directory") {
 		t.Errorf("names a run directory though none was given:\n%s", out.String())

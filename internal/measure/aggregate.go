@@ -28,8 +28,10 @@ type WorkerView struct {
 	State        string    // running, lost, done
 	LastSnapshot time.Time // zero before the first
 	Gauges       map[string]int64
-	Interval     *Totals // this interval's snapshots from this worker
-	Cumulative   *Totals // everything from this worker
+	// AgentsConnectedPeak is the highest agents_connected this worker reported.
+	AgentsConnectedPeak int64
+	Interval            *Totals // this interval's snapshots from this worker
+	Cumulative          *Totals // everything from this worker
 }
 
 // Event is something that happened to the run as a whole: a phase change, a

@@ -113,3 +113,95 @@ func FuzzDecodeSnapshot(f *testing.F) {
 		_ = total.Add(s) // must not panic on any accepted snapshot
 	})
 }
+
+// Decoding a snapshot once (sparse) and adding it gives exactly what the
+// dense decode and merge give, counters and errors included.
+func TestAddDecodedMatchesDenseMerge(t *testing.T) {
+	r := NewRecorder("w0", time.Now())
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range 5000 {
+		r.Latency(Metric(i%int(NumMetrics)), i, time.Duration(rng.ExpFloat64()*float64(20*time.Millisecond)))
+	}
+	r.Latency(Connect, 0, 2*time.Minute) // clamped to the top of the range
+	r.Count(JobsDispatched, 7)
+	r.Error(ConnectRefused, 0x87)
+	s, err := r.Swap(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := DecodeHistograms(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := NewTotals()
+	got.AddDecoded(d)
+	got.AddDecoded(d) // the same decoded snapshot adds into any number of totals, or twice
+	for _, m := range Metrics() {
+		want := NewHistogram()
+		for range 2 {
+			dense, err := s.Histogram(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want.Merge(dense)
+		}
+		if !got.Histogram(m).Equals(want) {
+			t.Errorf("%s: sparse-decoded merge differs from the dense one: %+v vs %+v", m, PercentilesOf(got.Histogram(m)), PercentilesOf(want))
+		}
+	}
+	if got.Counter(JobsDispatched) != 14 || got.Errors["connect_refused/0x87"] != 2 {
+		t.Errorf("counters %v errors %v, want the snapshot's twice", got.Counters, got.Errors)
+	}
+}
+
+// A snapshot with one bad histogram adds nothing: not its counters, not its
+// errors, not its good histograms.
+func TestAddIsAllOrNothing(t *testing.T) {
+	r := NewRecorder("w0", time.Now())
+	r.Count(Lost, 3)
+	r.Error(ConnectionLost, 0)
+	r.Latency(JobDelivery, 0, time.Millisecond)
+	r.Latency(StatusDelivery, 0, time.Millisecond)
+	s, _ := r.Swap(time.Now())
+	s.Histograms[StatusDelivery.String()] = []byte("not a histogram")
+	tot := NewTotals()
+	if err := tot.Add(s); err == nil {
+		t.Fatal("Add accepted a snapshot with an undecodable histogram")
+	}
+	if len(tot.Counters) != 0 || len(tot.Errors) != 0 || tot.Percentiles(JobDelivery).Count != 0 {
+		t.Errorf("a rejected snapshot was partly counted: counters %v errors %v delivery %d",
+			tot.Counters, tot.Errors, tot.Percentiles(JobDelivery).Count)
+	}
+}
+
+// Reset empties totals for reuse: no counts, no samples, and new samples
+// read as if the totals were new.
+func TestResetEmptiesTotalsForReuse(t *testing.T) {
+	rec := func(ms ...int) *Snapshot {
+		r := NewRecorder("w0", time.Now())
+		r.Count(JobsDispatched, int64(len(ms)))
+		r.Error(PublishTimeout, 0)
+		for i, v := range ms {
+			r.Latency(JobDelivery, i, time.Duration(v)*time.Millisecond)
+		}
+		s, _ := r.Swap(time.Now())
+		return s
+	}
+	tot := NewTotals()
+	if err := tot.Add(rec(50, 60, 70)); err != nil {
+		t.Fatal(err)
+	}
+	tot.Gauges["agents_connected"] = 9
+	tot.Reset()
+	if len(tot.Counters)+len(tot.Errors)+len(tot.Gauges) != 0 || tot.Percentiles(JobDelivery) != (Percentiles{}) {
+		t.Fatalf("after Reset: counters %v errors %v gauges %v delivery %+v", tot.Counters, tot.Errors, tot.Gauges, tot.Percentiles(JobDelivery))
+	}
+	if err := tot.Add(rec(1, 2)); err != nil {
+		t.Fatal(err)
+	}
+	fresh := NewTotals()
+	_ = fresh.Add(rec(1, 2))
+	if got, want := tot.Percentiles(JobDelivery), fresh.Percentiles(JobDelivery); got != want || tot.Counter(JobsDispatched) != 2 {
+		t.Errorf("reused totals read %+v (jobs %d), new ones %+v (jobs 2)", got, tot.Counter(JobsDispatched), want)
+	}
+}

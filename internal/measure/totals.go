@@ -39,26 +39,30 @@ func (t *Totals) Histogram(m Metric) *hdr.Histogram {
 	return t.Histograms[m]
 }
 
-// Add merges one snapshot's counters, errors and histograms. Gauges are not
-// summed here (they are readings, not deltas): see SetGauges.
+// Add merges one snapshot's counters, errors and histograms, or nothing of
+// it if a histogram does not decode. Gauges are not summed here (they are
+// readings, not deltas: the coordinator sets Gauges). To add one snapshot to several
+// Totals, decode it once with DecodeHistograms and use AddDecoded.
 func (t *Totals) Add(s *Snapshot) error {
-	for k, v := range s.Counters {
-		t.Counters[k] += v
+	d, err := DecodeHistograms(s)
+	if err != nil {
+		return err
 	}
-	for k, v := range s.Errors {
-		t.Errors[k] += v
-	}
-	for m := range t.Histograms {
-		if _, ok := s.Histograms[Metric(m).String()]; !ok {
-			continue
-		}
-		h, err := s.Histogram(Metric(m))
-		if err != nil {
-			return err
-		}
-		t.mergeHistogram(Metric(m), h)
-	}
+	t.AddDecoded(d)
 	return nil
+}
+
+// Reset empties t for reuse. Its histograms stay allocated (one is ~139 KB)
+// and are cleared only if they hold samples.
+func (t *Totals) Reset() {
+	clear(t.Counters)
+	clear(t.Errors)
+	clear(t.Gauges)
+	for _, h := range t.Histograms {
+		if h != nil && h.TotalCount() > 0 {
+			h.Reset()
+		}
+	}
 }
 
 // Merge adds other into t (gauges included).
