@@ -166,13 +166,18 @@ func readCert(path string) (*x509.Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pki: %w", err)
 	}
+	return parseCert(path, b)
+}
+
+// parseCert parses the first certificate of PEM bytes; name labels errors.
+func parseCert(name string, b []byte) (*x509.Certificate, error) {
 	block, _ := pem.Decode(b)
 	if block == nil || block.Type != "CERTIFICATE" {
-		return nil, fmt.Errorf("pki: %s: no CERTIFICATE PEM block", path)
+		return nil, fmt.Errorf("pki: %s: no CERTIFICATE PEM block", name)
 	}
 	c, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("pki: %s: %w", path, err)
+		return nil, fmt.Errorf("pki: %s: %w", name, err)
 	}
 	return c, nil
 }
@@ -183,17 +188,22 @@ func readKey(path string) (crypto.Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pki: %w", err)
 	}
+	return parseKey(path, b)
+}
+
+// parseKey parses a PKCS#8 PEM private key that can sign; name labels errors.
+func parseKey(name string, b []byte) (crypto.Signer, error) {
 	block, _ := pem.Decode(b)
 	if block == nil || block.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("pki: %s: no PRIVATE KEY PEM block", path)
+		return nil, fmt.Errorf("pki: %s: no PRIVATE KEY PEM block", name)
 	}
 	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("pki: %s: %w", path, err)
+		return nil, fmt.Errorf("pki: %s: %w", name, err)
 	}
 	s, ok := k.(crypto.Signer)
 	if !ok {
-		return nil, fmt.Errorf("pki: %s: key type %T cannot sign", path, k)
+		return nil, fmt.Errorf("pki: %s: key type %T cannot sign", name, k)
 	}
 	return s, nil
 }

@@ -1,5 +1,7 @@
 package wire
 
+import "time"
+
 // Range is a contiguous block of agent numbers [First, First+Count).
 type Range struct {
 	First int `json:"first"`
@@ -13,4 +15,81 @@ func (r Range) End() int { return r.First + r.Count }
 type Assignment struct {
 	Worker string `json:"worker"`
 	Agents Range  `json:"agents"`
+}
+
+// ShardMaterial is what a worker needs to mint the certificates of one
+// shard itself: the intermediate's certificate and key and the secret the
+// leaf keys are derived from. It travels only inside the cluster, encrypted
+// with the cluster key.
+type ShardMaterial struct {
+	Index   int    `json:"index"`
+	CertPEM []byte `json:"cert_pem"`
+	KeyPEM  []byte `json:"key_pem"`
+	Secret  []byte `json:"secret"`
+}
+
+// Assign gives a worker its part of a run: the scenario, the target and
+// the identities of its agents.
+type Assign struct {
+	RunID      string          `json:"run_id"`
+	Worker     string          `json:"worker"`
+	Scenario   []byte          `json:"scenario"` // scenario YAML, every default filled in
+	Target     string          `json:"target"`   // broker host:port
+	ServerName string          `json:"server_name"`
+	Agents     Range           `json:"agents"`
+	Services   int             `json:"services"`
+	RootPEM    []byte          `json:"root_pem"`
+	ShardSize  int             `json:"shard_size"`
+	Shards     []ShardMaterial `json:"shards"`
+}
+
+// Phase names of the run's barriers.
+const (
+	PhaseConnect  = "connect"
+	PhaseDispatch = "dispatch"
+	PhaseDrain    = "drain"
+	PhaseStop     = "stop"
+	// PhaseAssigned is the worker's acknowledgement of an Assign, in a
+	// PhaseDone. Messages travel on separate TCP connections and may
+	// overtake each other, so the coordinator sends no command before it.
+	PhaseAssigned = "assigned"
+)
+
+// Phase tells a worker to run one phase; for dispatch, Start is the shared
+// instant the open-model schedule starts from.
+type Phase struct {
+	RunID string    `json:"run_id"`
+	Name  string    `json:"name"`
+	Start time.Time `json:"start,omitzero"`
+}
+
+// PhaseDone reports that a worker finished a phase.
+type PhaseDone struct {
+	RunID     string `json:"run_id"`
+	Name      string `json:"name"`
+	Connected int    `json:"connected,omitempty"` // connect: agents connected
+	Lost      int    `json:"lost,omitempty"`      // drain: jobs declared lost at the end
+	// Took is how long the phase took (a takeover: connecting the new agents).
+	Took time.Duration `json:"took,omitempty"`
+	Err  string        `json:"err,omitempty"`
+}
+
+// Job identifies one job of the run and when it was due.
+type Job struct {
+	Agent    int    `json:"a"`
+	Seq      uint32 `json:"s"`
+	Intended int64  `json:"t"` // unix ns
+}
+
+// Takeover hands a lost worker's agents to a survivor. The survivor
+// connects them (their persistent sessions still hold queued jobs),
+// tracks the jobs the lost worker left outstanding (Inherited), and, once
+// dispatching, sends their jobs due from Since on.
+type Takeover struct {
+	RunID     string          `json:"run_id"`
+	From      string          `json:"from"`
+	Agents    []Range         `json:"agents"`
+	Since     time.Time       `json:"since"`
+	Inherited []Job           `json:"inherited,omitempty"`
+	Shards    []ShardMaterial `json:"shards,omitempty"`
 }

@@ -1,0 +1,80 @@
+package wire
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Limits on what a message may ask of a worker.
+const (
+	maxAgents   = 10_000_000
+	maxRanges   = 4096
+	maxShards   = 4096
+	maxServices = 64
+)
+
+func checkRanges(ranges []Range) error {
+	if len(ranges) > maxRanges {
+		return fmt.Errorf("wire: %d agent ranges, at most %d", len(ranges), maxRanges)
+	}
+	for _, r := range ranges {
+		if r.First < 0 || r.Count < 1 || r.First > maxAgents || r.Count > maxAgents || r.End() > maxAgents {
+			return fmt.Errorf("wire: agent range %+v outside 0..%d", r, maxAgents)
+		}
+	}
+	return nil
+}
+
+func (a *Assign) check() error {
+	var errs []error
+	if a.RunID == "" || a.Worker == "" {
+		errs = append(errs, errors.New("wire: assign without run ID or worker"))
+	}
+
+	if a.Services < 1 || a.Services > maxServices {
+		errs = append(errs, fmt.Errorf("wire: assign with %d services, allowed 1..%d", a.Services, maxServices))
+	}
+	if len(a.Shards) > maxShards {
+		errs = append(errs, fmt.Errorf("wire: %d shards, at most %d", len(a.Shards), maxShards))
+	}
+	return errors.Join(append(errs, checkRanges([]Range{a.Agents}))...)
+}
+
+func (p *Phase) check() error {
+	switch p.Name {
+	case PhaseConnect, PhaseDispatch, PhaseDrain, PhaseStop:
+		return nil
+	}
+	return fmt.Errorf("wire: phase %q is not one of connect, dispatch, drain, stop", p.Name)
+}
+
+// PhaseTakeover names the report of a finished takeover in PhaseDone.
+const PhaseTakeover = "takeover"
+
+func (p *PhaseDone) check() error {
+	if p.Connected < 0 || p.Lost < 0 {
+		return fmt.Errorf("wire: phase_done with negative counts %+v", *p)
+	}
+	if p.Name == PhaseTakeover || p.Name == PhaseAssigned {
+		return nil
+	}
+	return (&Phase{Name: p.Name}).check()
+}
+
+func (t *Takeover) check() error {
+	if len(t.Agents) == 0 {
+		return errors.New("wire: takeover without agents")
+	}
+	if len(t.Inherited) > maxAgents {
+		return errors.New("wire: takeover with too many inherited jobs")
+	}
+	return checkRanges(t.Agents)
+}
+
+// Dismiss tells a worker it has no part in the run (any more).
+type Dismiss struct {
+	RunID  string `json:"run_id"`
+	Reason string `json:"reason"`
+}
+
+func (d *Dismiss) check() error { return nil }

@@ -1,0 +1,81 @@
+package wire
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Version is the protocol version; a node refuses messages of another one.
+const Version = 1
+
+// MaxMessage bounds an encoded message accepted from the network.
+const MaxMessage = 16 << 20
+
+// Kind says what a message holds.
+type Kind uint8
+
+// The message kinds.
+const (
+	KindAssign    Kind = 1 // coordinator -> worker: Assign
+	KindPhase     Kind = 2 // coordinator -> worker: Phase
+	KindTakeover  Kind = 3 // coordinator -> worker: Takeover
+	KindPhaseDone Kind = 4 // worker -> coordinator: PhaseDone
+	KindSnapshot  Kind = 5 // worker -> coordinator: a measure.Snapshot (its own codec)
+	KindDismiss   Kind = 6 // coordinator -> worker: you are not (or no longer) in this run; stop
+)
+
+var kindNames = map[Kind]string{
+	KindAssign: "assign", KindPhase: "phase", KindTakeover: "takeover",
+	KindPhaseDone: "phase_done", KindSnapshot: "snapshot", KindDismiss: "dismiss",
+}
+
+// String names the kind.
+func (k Kind) String() string {
+	if n, ok := kindNames[k]; ok {
+		return n
+	}
+	return fmt.Sprintf("kind(%d)", k)
+}
+
+// Encode frames a message: version byte, kind byte, body. A KindSnapshot
+// body is the snapshot's own encoding; every other body is JSON of v.
+func Encode(k Kind, v any) ([]byte, error) {
+	var body []byte
+	if raw, ok := v.([]byte); ok {
+		body = raw
+	} else {
+		var err error
+		if body, err = json.Marshal(v); err != nil {
+			return nil, fmt.Errorf("wire: encode %s: %w", k, err)
+		}
+	}
+	out := make([]byte, 0, len(body)+2)
+	return append(append(out, Version, byte(k)), body...), nil
+}
+
+// Decode splits a framed message from untrusted bytes into its kind and
+// body, checking size, version and kind.
+func Decode(b []byte) (Kind, []byte, error) {
+	switch {
+	case len(b) > MaxMessage:
+		return 0, nil, fmt.Errorf("wire: message of %d bytes exceeds %d", len(b), MaxMessage)
+	case len(b) < 2:
+		return 0, nil, errors.New("wire: message shorter than its header")
+	case b[0] != Version:
+		return 0, nil, fmt.Errorf("wire: protocol version %d, this build speaks %d (run the same mqherd version on every node)", b[0], Version)
+	}
+	k := Kind(b[1])
+	if _, ok := kindNames[k]; !ok {
+		return 0, nil, fmt.Errorf("wire: unknown message kind %d", b[1])
+	}
+	return k, b[2:], nil
+}
+
+// Unmarshal decodes a JSON body into v and checks it.
+func Unmarshal[T interface{ check() error }](body []byte, v T) error {
+	if err := json.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("wire: %w", err)
+	}
+	return v.check()
+}
