@@ -46,13 +46,18 @@ type Config struct {
 // aborts the current phase but still drains, stops the workers and closes
 // the sinks, so nothing measured is lost. It returns the final aggregate.
 func Run(ctx context.Context, cfg Config, workers []Worker, sinks ...Sink) (*measure.Aggregate, error) {
+	return runWith(ctx, cfg, workers, newAggregator(sinks))
+}
+
+// runWith is Run with an aggregator made by the caller (the cluster layer
+// reports worker losses and takeovers into it).
+func runWith(ctx context.Context, cfg Config, workers []Worker, g *aggregator) (*measure.Aggregate, error) {
 	if cfg.StartLead <= 0 {
 		cfg.StartLead = 200 * time.Millisecond
 	}
 	if cfg.DrainGrace <= 0 {
 		cfg.DrainGrace = 10 * time.Second
 	}
-	g := newAggregator(sinks)
 	stop := make(chan struct{})
 	final := make(chan *measure.Aggregate, 1)
 	go func() { final <- g.loop(stop) }()
@@ -66,7 +71,7 @@ func Run(ctx context.Context, cfg Config, workers []Worker, sinks ...Sink) (*mea
 	close(stop)
 	agg := <-final
 	var closeErrs []error
-	for _, s := range sinks {
+	for _, s := range g.sinks {
 		if err := s.Close(agg); err != nil {
 			closeErrs = append(closeErrs, err)
 		}

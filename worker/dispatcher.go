@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mqherd/mqherd/internal/measure"
+	"github.com/mqherd/mqherd/internal/wire"
 	"github.com/mqherd/mqherd/scenarios"
 )
 
@@ -39,10 +40,15 @@ func newDispatcher(w *Worker) *dispatcher {
 	}
 }
 
+// arrivals yields jobs in intended-time order (scenarios.Arrivals).
+type arrivals interface {
+	Next() (scenarios.Arrival, bool)
+}
+
 // run publishes jobs from start until the phase's wall duration has passed
 // or ctx ends. Sends that fall behind are sent late and counted, never
 // skipped.
-func (d *dispatcher) run(ctx context.Context, arrivals *scenarios.Arrivals) {
+func (d *dispatcher) run(ctx context.Context, arrivals arrivals) {
 	timer := time.NewTimer(0)
 	<-timer.C
 	defer timer.Stop()
@@ -59,10 +65,53 @@ func (d *dispatcher) run(ctx context.Context, arrivals *scenarios.Arrivals) {
 			case <-timer.C:
 			}
 		}
+		d.register(a)
 		if !d.submit(ctx, a) {
 			return
 		}
 	}
+}
+
+// register counts a job as dispatched and outstanding from its intended
+// time on, before it is published: a completion can then never arrive for
+// a job the dispatcher does not know.
+func (d *dispatcher) register(a scenarios.Arrival) {
+	d.mu.Lock()
+	d.outstanding[keyOf(a.Agent, a.Seq)] = a.At.UnixNano()
+	d.mu.Unlock()
+	d.w.rec.Count(measure.JobsDispatched, 1)
+	d.w.rec.Gauge(measure.JobsOutstanding, 1)
+}
+
+// known reports whether a's job is already tracked (inherited from a lost
+// worker whose last report listed it).
+func (d *dispatcher) known(a scenarios.Arrival) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, ok := d.outstanding[keyOf(a.Agent, a.Seq)]
+	return ok
+}
+
+// inherit tracks jobs another (lost) worker dispatched and left
+// outstanding: their completions count here, or they time out as lost.
+func (d *dispatcher) inherit(jobs []wire.Job) {
+	d.mu.Lock()
+	for _, j := range jobs {
+		d.outstanding[keyOf(j.Agent, j.Seq)] = j.Intended
+	}
+	d.mu.Unlock()
+	d.w.rec.Gauge(measure.JobsOutstanding, int64(len(jobs)))
+}
+
+// outstandingJobs lists the jobs outstanding now.
+func (d *dispatcher) outstandingJobs() []measure.JobRef {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]measure.JobRef, 0, len(d.outstanding))
+	for k, t := range d.outstanding {
+		out = append(out, measure.JobRef{Agent: int(k >> 32), Seq: uint32(k), Intended: t})
+	}
+	return out
 }
 
 // submit publishes a's job on its own goroutine, unless a job of the same
@@ -106,13 +155,8 @@ func (d *dispatcher) publishChain(ctx context.Context, a scenarios.Arrival) {
 	}
 }
 
-// publishJob registers a's job as outstanding and publishes it once.
+// publishJob publishes a registered job once.
 func (d *dispatcher) publishJob(ctx context.Context, a scenarios.Arrival) {
-	d.mu.Lock()
-	d.outstanding[keyOf(a.Agent, a.Seq)] = a.At.UnixNano()
-	d.mu.Unlock()
-	d.w.rec.Count(measure.JobsDispatched, 1)
-	d.w.rec.Gauge(measure.JobsOutstanding, 1)
 	now := time.Now()
 	if now.Sub(a.At) > d.w.cfg.Scenario.Run.LateDispatch {
 		d.w.rec.Error(measure.LateDispatch, 0)

@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"crypto/tls"
+	"sync"
 	"time"
 
 	"github.com/eclipse/paho.golang/paho"
@@ -17,14 +18,16 @@ const subscribeBatch = 100
 // publishes their jobs.
 type service struct {
 	*session
-	d      *dispatcher
+	d *dispatcher
+
+	mu     sync.Mutex // guards agents
 	agents []int
 }
 
 var _ role = (*service)(nil)
 
-func newService(w *Worker, d *dispatcher, id string, hint int, agents []int) *service {
-	s := &service{d: d, agents: agents}
+func newService(w *Worker, d *dispatcher, id string, hint int) *service {
+	s := &service{d: d}
 	s.session = newSession(w, id, hint, s)
 	return s
 }
@@ -41,10 +44,29 @@ func (s *service) connected(ctx context.Context, c *paho.Client, sessionPresent 
 	if sessionPresent {
 		return
 	}
+	s.mu.Lock()
+	agents := s.agents
+	s.mu.Unlock()
+	s.subscribeStatus(ctx, c, agents)
+}
+
+// serve adds agents whose statuses this client takes; when it is connected
+// it subscribes to them at once (a takeover during the run).
+func (s *service) serve(agents []int) {
+	s.mu.Lock()
+	s.agents = append(s.agents, agents...)
+	s.mu.Unlock()
+	if c := s.current(); c != nil {
+		s.subscribeStatus(s.w.runCtx, c, agents)
+	}
+}
+
+// subscribeStatus subscribes to the status topics of agents, in batches.
+func (s *service) subscribeStatus(ctx context.Context, c *paho.Client, agents []int) {
 	topics := make([]string, 0, subscribeBatch)
-	for i, n := range s.agents {
+	for i, n := range agents {
 		topics = append(topics, "agents/"+agentID(n)+"/status")
-		if len(topics) == subscribeBatch || i == len(s.agents)-1 {
+		if len(topics) == subscribeBatch || i == len(agents)-1 {
 			subscribe(ctx, s.session, c, topics)
 			topics = topics[:0]
 		}

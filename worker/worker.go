@@ -13,6 +13,7 @@ import (
 
 	"github.com/mqherd/mqherd/infra/pki"
 	"github.com/mqherd/mqherd/internal/measure"
+	"github.com/mqherd/mqherd/internal/wire"
 )
 
 // Worker runs one share of a scenario: its agents, its print service and its
@@ -23,12 +24,18 @@ type Worker struct {
 	rec       *measure.Recorder
 	gate      *gate
 	qos       byte
-	agents    []*agent
 	disp      *dispatcher
 	services  []*service
 	srcNext   atomic.Uint32
 	tls       *tls.Config // shared by every connection (see newTLSConfig)
 	keepalive keepalives
+
+	mu     sync.Mutex // guards agents and dispatchStart
+	agents []*agent   // grows when the worker takes over a lost worker's agents
+	// dispatchStart is when the open-model schedule started (zero before
+	// Dispatch); takeovers during dispatch join the same schedule.
+	dispatchStart time.Time
+	dispatching   sync.WaitGroup // every dispatch loop, takeovers' included
 
 	runCtx   context.Context // ends at Stop; reconnects and publishes use it
 	cancel   context.CancelFunc
@@ -52,19 +59,12 @@ func New(cfg Config) (*Worker, error) {
 	}
 	w.tls = w.newTLSConfig()
 	w.runCtx, w.cancel = context.WithCancel(context.Background())
-	w.agents = make([]*agent, cfg.Agents.Count)
-	perService := make([][]int, cfg.Services)
-	for i := range w.agents {
-		n := cfg.Agents.First + i
-		w.agents[i] = newAgent(w, n)
-		perService[n%cfg.Services] = append(perService[n%cfg.Services], n)
-	}
-	w.rec.Gauge(measure.AgentsAssigned, int64(cfg.Agents.Count))
 	w.disp = newDispatcher(w)
 	for i := range cfg.Services {
-		w.services = append(w.services, newService(w, w.disp, pki.ServiceID(cfg.Name, i), i, perService[i]))
+		w.services = append(w.services, newService(w, w.disp, pki.ServiceID(cfg.Name, i), i))
 	}
 	w.disp.services = w.services
+	w.addAgents(cfg.Agents)
 	return w, nil
 }
 
@@ -79,11 +79,38 @@ func connectShare(cfg Config) (float64, int) {
 	return run.ConnectRate * share, max(1, inFlight)
 }
 
+// addAgents creates the agents of r and gives each to its print-service
+// client; it returns them.
+func (w *Worker) addAgents(r wire.Range) []*agent {
+	added := make([]*agent, r.Count)
+	perService := make([][]int, len(w.services))
+	for i := range added {
+		n := r.First + i
+		added[i] = newAgent(w, n)
+		perService[n%len(w.services)] = append(perService[n%len(w.services)], n)
+	}
+	for i, s := range w.services {
+		s.serve(perService[i])
+	}
+	w.mu.Lock()
+	w.agents = append(w.agents, added...)
+	w.mu.Unlock()
+	w.rec.Gauge(measure.AgentsAssigned, int64(r.Count))
+	return added
+}
+
+// agentList returns the agents owned now.
+func (w *Worker) agentList() []*agent {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.agents
+}
+
 // Name returns the worker's name.
 func (w *Worker) Name() string { return w.cfg.Name }
 
 // Sessions is how many MQTT connections the worker will hold.
-func (w *Worker) Sessions() int { return len(w.agents) + len(w.services) }
+func (w *Worker) Sessions() int { return len(w.agentList()) + len(w.services) }
 
 // Start begins emitting a snapshot every interval to emit, which must not
 // block for long; it is called from one goroutine.
@@ -118,9 +145,11 @@ func (w *Worker) snapshots(ctx context.Context) {
 func (w *Worker) snapshot(now time.Time) {
 	w.rec.Gauge(measure.ConnectsInFlight, int64(w.gate.depth())-w.rec.GaugeValue(measure.ConnectsInFlight))
 	s, err := w.rec.Swap(now)
-	if err == nil && w.emit != nil {
-		w.emit(s)
+	if err != nil || w.emit == nil {
+		return
 	}
+	s.Outstanding = w.disp.outstandingJobs()
+	w.emit(s)
 }
 
 // Connect brings up the print service, then ramps the agents through the
@@ -133,9 +162,15 @@ func (w *Worker) Connect(ctx context.Context) (int, error) {
 			return 0, fmt.Errorf("worker %s: print service %s could not connect to %s (see errors by kind)", w.cfg.Name, s.id, w.cfg.Target)
 		}
 	}
+	return w.connectAgents(ctx, w.agentList()), ctx.Err()
+}
+
+// connectAgents ramps agents through the gate and waits until every agent
+// of the worker is up or the ramp timeout passes; it returns how many are.
+func (w *Worker) connectAgents(ctx context.Context, agents []*agent) int {
 	queue := make(chan *agent)
 	var wg sync.WaitGroup
-	for range min(cap(w.gate.inFlight), len(w.agents)) {
+	for range min(cap(w.gate.inFlight), len(agents)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -146,7 +181,7 @@ func (w *Worker) Connect(ctx context.Context) (int, error) {
 	}
 	deadline := time.After(w.cfg.Scenario.Run.RampTimeout)
 feed:
-	for _, a := range w.agents {
+	for _, a := range agents {
 		select {
 		case queue <- a:
 		case <-ctx.Done():
@@ -157,7 +192,7 @@ feed:
 	}
 	close(queue)
 	wg.Wait()
-	return w.waitConnected(ctx, deadline), ctx.Err()
+	return w.waitConnected(ctx, deadline)
 }
 
 func (w *Worker) waitConnected(ctx context.Context, deadline <-chan time.Time) int {
@@ -165,7 +200,7 @@ func (w *Worker) waitConnected(ctx context.Context, deadline <-chan time.Time) i
 	defer t.Stop()
 	for {
 		up := int(w.rec.GaugeValue(measure.AgentsConnected))
-		if up >= len(w.agents) {
+		if up >= len(w.agentList()) {
 			return up
 		}
 		select {
@@ -179,11 +214,26 @@ func (w *Worker) waitConnected(ctx context.Context, deadline <-chan time.Time) i
 }
 
 // Dispatch plays the print service from start for the scenario's wall
-// duration. It blocks until the last job is sent or ctx ends.
+// duration. It blocks until the last job is sent or ctx ends, including the
+// jobs of agents taken over meanwhile.
 func (w *Worker) Dispatch(ctx context.Context, start time.Time) {
-	arr := w.cfg.Scenario.Arrivals(w.cfg.Agents.First, w.cfg.Agents.Count, start)
-	w.disp.run(ctx, arr)
+	w.mu.Lock()
+	w.dispatchStart = start
+	numbers := agentNumbers(w.agents)
+	w.dispatching.Add(1)
+	w.mu.Unlock()
+	w.disp.run(ctx, w.cfg.Scenario.ArrivalsOf(numbers, start))
+	w.dispatching.Done()
+	w.dispatching.Wait()
 	w.disp.wg.Wait()
+}
+
+func agentNumbers(agents []*agent) []int {
+	out := make([]int, len(agents))
+	for i, a := range agents {
+		out[i] = a.n
+	}
+	return out
 }
 
 // Drain waits up to the scenario's drain time for outstanding jobs, then
@@ -206,7 +256,7 @@ func (w *Worker) Drain(ctx context.Context) int {
 // background loops. It is idempotent.
 func (w *Worker) Stop() {
 	w.stopOnce.Do(func() {
-		for _, a := range w.agents {
+		for _, a := range w.agentList() {
 			a.stop()
 		}
 		for _, s := range w.services {

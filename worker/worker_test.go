@@ -59,7 +59,9 @@ func TestDroppedAgentGetsQueuedJobOnReconnect(t *testing.T) {
 	victim := w.agents[1]
 	victim.current().TerminateConnectionForTest()
 	eventually(t, 5*time.Second, "agent never noticed its connection dropped", func() bool { return victim.current() == nil })
-	w.disp.publishJob(context.Background(), scenarios.Arrival{Agent: victim.n, Seq: 1, At: time.Now()})
+	job := scenarios.Arrival{Agent: victim.n, Seq: 1, At: time.Now()}
+	w.disp.register(job)
+	w.disp.publishJob(context.Background(), job)
 
 	eventually(t, 10*time.Second, "queued job never completed", func() bool { return c.counter(measure.JobsCompleted) == 1 })
 	if r := c.counter(measure.Reconnects); r != 1 {
@@ -87,7 +89,9 @@ func TestJobFromEarlierRunIsStale(t *testing.T) {
 	for _, a := range old.agents {
 		a.stop() // offline; the broker keeps the sessions
 	}
-	old.disp.publishJob(context.Background(), scenarios.Arrival{Agent: 0, Seq: 7, At: time.Now()})
+	job := scenarios.Arrival{Agent: 0, Seq: 7, At: time.Now()}
+	old.disp.register(job)
+	old.disp.publishJob(context.Background(), job)
 	old.Stop()
 
 	c := newCollector()

@@ -29,6 +29,9 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "run a scenario end to end on the embedded broker: broker, coordinator, workers, report", runCmd},
+		{"coordinator", "coordinate a run over worker nodes that join with the cluster key", coordinatorCmd},
+		{"worker", "join a coordinator's cluster and run the agents it assigns", workerCmd},
+		{"keygen", "write a new cluster key", keygenCmd},
 		{"profile", "print a scenario's traffic profile: agents, jobs/week, msg/s per segment", profileCmd},
 		{"certs", "write a CA bundle, a broker certificate and optionally agent certificates", certsCmd},
 		{"broker", "run the embedded mutual-TLS broker alone", brokerCmd},

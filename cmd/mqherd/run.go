@@ -4,14 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
-	"github.com/mqherd/mqherd/coordinator"
-	"github.com/mqherd/mqherd/infra/broker"
-	"github.com/mqherd/mqherd/infra/pki"
+	"github.com/mqherd/mqherd/internal/cluster"
 	"github.com/mqherd/mqherd/internal/wire"
 	"github.com/mqherd/mqherd/reports"
 	"github.com/mqherd/mqherd/scenarios"
@@ -28,9 +28,9 @@ type runOptions struct {
 	workers    int           // in-process workers
 	out        string        // root of run directories
 	pkiDir     string        // PKI directory (created on first use)
-	listen     string        // embedded broker address
 	services   int           // print-service clients per worker
 	sourceIPs  ipRangeFlag   // local addresses to dial from
+	lossGrace  time.Duration // a worker gone this long is lost
 	quietLines bool          // no per-second line (tests)
 }
 
@@ -44,8 +44,8 @@ func runFlags(fs *flag.FlagSet) *runOptions {
 	fs.IntVar(&o.workers, "workers", 2, "number of workers (in this process)")
 	fs.StringVar(&o.out, "out", "runs", "directory that receives the run directory")
 	fs.StringVar(&o.pkiDir, "pki", ".mqherd/pki", "PKI directory: root CA and shard intermediates, created on first use (keys 0600)")
-	fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "embedded broker listen address (loopback)")
 	fs.IntVar(&o.services, "services", 2, "print-service MQTT clients per worker")
+	fs.DurationVar(&o.lossGrace, "loss-grace", 5*time.Second, "how long a worker may be gone before its agents are re-assigned")
 	fs.Var(&o.sourceIPs, "source-ips", "local source addresses to dial from, e.g. 127.0.1.1-127.0.1.8 (default: any)")
 	return o
 }
@@ -90,102 +90,52 @@ func (o *runOptions) loadScenario() (*scenarios.Scenario, error) {
 	if problems := sc.Validate(); len(problems) > 0 {
 		return nil, usageError{&scenarios.ValidationError{Problems: problems}}
 	}
-	if o.workers < 1 || o.workers > sc.Agents {
-		return nil, usageError{fmt.Errorf("--workers %d: must be between 1 and the agent count %d", o.workers, sc.Agents)}
+	if o.workers < 1 || o.workers > min(sc.Agents, 250) {
+		return nil, usageError{fmt.Errorf("--workers %d: must be between 1 and %d (the agent count, at most 250 loopback addresses)", o.workers, min(sc.Agents, 250))}
 	}
 	return sc, nil
 }
 
-type runResult struct {
-	summary reports.Summary
-	dir     string
-}
-
-// runLocal runs broker, coordinator and workers in this process.
+// runLocal runs the coordinator and --workers worker nodes in this process,
+// as a cluster on loopback (each worker on its own 127.0.0.x address) with a
+// key made for the run: the same path as a distributed run.
 func runLocal(ctx context.Context, o *runOptions, sc *scenarios.Scenario, stdout, stderr io.Writer) (*runResult, error) {
 	if _, err := worker.RaiseFileLimit(2*sc.Agents + 2*o.workers*o.services); err != nil {
 		return nil, fmt.Errorf("embedded broker and workers in one process: %w", err)
 	}
-	authority, err := pki.LoadOrCreate(o.pkiDir)
+	key := make([]byte, cluster.KeySize)
+	_, _ = rand.Read(key)
+	coordNode, err := startNode("coordinator", "127.0.0.1:0", key, cluster.Meta{Role: cluster.RoleCoordinator, Version: wire.Version}, nil)
 	if err != nil {
 		return nil, err
 	}
-	tlsCfg, err := authority.ServerTLS([]string{"127.0.0.1", "localhost"})
-	if err != nil {
-		return nil, err
-	}
-	bcfg := broker.DefaultConfig()
-	bcfg.Addr, bcfg.TLS = o.listen, tlsCfg
-	b, err := broker.Start(bcfg)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = b.Close() }()
-	fmt.Fprintf(stderr, "embedded broker listening on %s (mutual TLS, policy: own topics only)\n", b.Addr())
-	started := time.Now()
-	plan, err := coordinator.Plan(sc.Agents, equalCapacity(o.workers, sc.Agents))
-	if err != nil {
-		return nil, err
-	}
-	manifest := reports.Manifest{
-		Version: reports.RunDirVersion, RunID: newRunID(started, sc.Name), Scenario: sc.Name,
-		Target: reports.Target{Name: "embedded", Address: b.Addr()}, Started: started, Plan: plan,
-		Mqherd: version(), Go: goVersion(), Host: reports.ThisHost(),
-	}
-	workers, err := buildWorkers(o, sc, manifest.RunID, b.Addr(), plan, pki.NewFleet(authority, 0))
-	if err != nil {
-		return nil, err
-	}
-	scenarioYAML, err := sc.YAML()
-	if err != nil {
-		return nil, err
-	}
-	dir, err := reports.CreateRunDir(o.out, manifest, scenarioYAML, sc.Agents)
-	if err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(stderr, "run %s: %d agents on %d workers, phase %s x%g for %s; writing %s\n",
-		manifest.RunID, sc.Agents, len(workers), sc.Phase, sc.Speedup, sc.WallDuration(), dir.Path())
-	sinks := []coordinator.Sink{dir}
-	if !o.quietLines {
-		sinks = append(sinks, reports.NewProgressLine(stdout, sc.Agents))
-	}
-	final, runErr := coordinator.Run(ctx, coordinator.Config{Agents: sc.Agents}, workers, sinks...)
-	res := &runResult{summary: reports.NewSummary(manifest, sc.Agents, final), dir: dir.Path()}
-	reportBrokerDrops(b, stderr)
-	return res, runErr
+	defer func() { _ = coordNode.Shutdown() }()
+	workersDone := startLocalWorkers(ctx, o, sc, key, coordNode.Addr())
+	res, err := coordinate(ctx, coordinateOptions{
+		node: coordNode, scenario: sc, workers: o.workers, wait: 30 * time.Second, lossGrace: o.lossGrace,
+		pkiDir: o.pkiDir, services: o.services, out: o.out, quiet: o.quietLines,
+	}, stdout, stderr)
+	return res, errors.Join(err, <-workersDone)
 }
 
-func buildWorkers(o *runOptions, sc *scenarios.Scenario, runID, target string, plan []wire.Assignment, ids worker.Identities) ([]coordinator.Worker, error) {
-	out := make([]coordinator.Worker, 0, len(plan))
-	for _, a := range plan {
-		w, err := worker.New(worker.Config{
-			Name: a.Worker, RunID: runID, Target: target, Scenario: sc, Agents: a.Agents,
-			Identities: ids, Services: o.services, SourceIPs: o.sourceIPs.addrs,
-		})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
+// startLocalWorkers runs worker nodes on 127.0.0.2, .3, ... and reports
+// their first error when all are done.
+func startLocalWorkers(ctx context.Context, o *runOptions, sc *scenarios.Scenario, key []byte, join string) <-chan error {
+	done := make(chan error, 1)
+	var wg sync.WaitGroup
+	errs := make([]error, o.workers)
+	for i := range o.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = worker.RunNode(ctx, worker.NodeConfig{
+				Cluster:  localClusterConfig(fmt.Sprintf("w%d", i), fmt.Sprintf("127.0.0.%d:0", 2+i), key, join),
+				Capacity: (sc.Agents + o.workers - 1) / o.workers, SourceIPs: o.sourceIPs.addrs, OutDir: o.out,
+			})
+		}()
 	}
-	return out, nil
-}
-
-// reportBrokerDrops warns when the embedded broker itself dropped messages
-// (a slow client's write queue was full): those jobs show up as lost.
-func reportBrokerDrops(b *broker.Broker, stderr io.Writer) {
-	st := b.Stats()
-	if st.MessagesDropped > 0 || st.InflightDropped > 0 {
-		fmt.Fprintf(stderr, "embedded broker dropped %d messages (write queue full) and %d in-flight messages\n", st.MessagesDropped, st.InflightDropped)
-	}
-}
-
-func equalCapacity(workers, agents int) []coordinator.Capacity {
-	out := make([]coordinator.Capacity, workers)
-	for i := range out {
-		out[i] = coordinator.Capacity{Name: fmt.Sprintf("w%d", i), Agents: (agents + workers - 1) / workers}
-	}
-	return out
+	go func() { wg.Wait(); done <- errors.Join(errs...) }()
+	return done
 }
 
 func newRunID(t time.Time, scenario string) string {

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/mqherd/mqherd/coordinator"
+	"github.com/mqherd/mqherd/infra/broker"
+	"github.com/mqherd/mqherd/infra/pki"
+	"github.com/mqherd/mqherd/internal/cluster"
+	"github.com/mqherd/mqherd/internal/wire"
+	"github.com/mqherd/mqherd/reports"
+	"github.com/mqherd/mqherd/scenarios"
+)
+
+// coordinateOptions is what a coordinator needs, from `mqherd run` or
+// `mqherd coordinator`.
+type coordinateOptions struct {
+	node       *cluster.Node
+	scenario   *scenarios.Scenario
+	workers    int
+	minWorkers int
+	wait       time.Duration
+	lossGrace  time.Duration
+	pkiDir     string
+	target     string // broker host:port; empty: start the embedded broker on loopback
+	serverName string
+	services   int
+	out        string
+	quiet      bool // no per-second line
+}
+
+type runResult struct {
+	summary reports.Summary
+	dir     string
+}
+
+// coordinate runs a scenario over the cluster's workers and writes the run
+// directory; the embedded broker is started when no target is given.
+func coordinate(ctx context.Context, o coordinateOptions, stdout, stderr io.Writer) (*runResult, error) {
+	sc := o.scenario
+	authority, err := pki.LoadOrCreate(o.pkiDir)
+	if err != nil {
+		return nil, err
+	}
+	targetName, target := "generic", o.target
+	if target == "" {
+		b, err := startEmbeddedBroker(authority)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { defer reportBrokerDrops(b, stderr); _ = b.Close() }()
+		targetName, target = "embedded", b.Addr()
+		fmt.Fprintf(stderr, "embedded broker listening on %s (mutual TLS, policy: own topics only)\n", target)
+	}
+	scenarioYAML, err := sc.YAML()
+	if err != nil {
+		return nil, err
+	}
+	started := time.Now()
+	manifest := reports.Manifest{
+		Version: reports.RunDirVersion, RunID: newRunID(started, sc.Name), Scenario: sc.Name,
+		Target: reports.Target{Name: targetName, Address: target}, Started: started,
+		Mqherd: version(), Go: goVersion(), Host: reports.ThisHost(),
+	}
+	serverName := o.serverName
+	if serverName == "" {
+		serverName = hostOf(target)
+	}
+	assign := func(worker string, r wire.Range) (*wire.Assign, error) {
+		shards, err := authority.MaterialFor(r, pki.DefaultShardSize)
+		if err != nil {
+			return nil, err
+		}
+		return &wire.Assign{RunID: manifest.RunID, Worker: worker, Scenario: scenarioYAML, Target: target,
+			ServerName: serverName, Agents: r, Services: o.services, RootPEM: authority.RootPEM(),
+			ShardSize: pki.DefaultShardSize, Shards: shards}, nil
+	}
+	shards := func(r wire.Range) ([]wire.ShardMaterial, error) {
+		return authority.MaterialFor(r, pki.DefaultShardSize)
+	}
+	fmt.Fprintf(stderr, "coordinator %s at %s: waiting for %d workers\n", o.node.Name(), o.node.Addr(), o.workers)
+	return runOverCluster(ctx, o, manifest, scenarioYAML, coordinator.ClusterConfig{
+		Node: o.node, Workers: o.workers, MinWorkers: o.minWorkers, Wait: o.wait, LossGrace: o.lossGrace,
+		Assign: assign, Shards: shards, Run: coordinator.Config{Agents: sc.Agents}, RunID: manifest.RunID, Log: stderr,
+	}, stdout, stderr)
+}
+
+// runOverCluster waits for the workers, writes the manifest with the plan,
+// and runs.
+func runOverCluster(ctx context.Context, o coordinateOptions, m reports.Manifest, scenarioYAML []byte,
+	cc coordinator.ClusterConfig, stdout, stderr io.Writer) (*runResult, error) {
+	run, err := coordinator.Prepare(ctx, cc)
+	if err != nil {
+		return nil, err
+	}
+	m.Plan = run.Plan()
+	dir, err := reports.CreateRunDir(o.out, m, scenarioYAML, o.scenario.Agents)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stderr, "run %s: %d agents on %d workers, phase %s x%g for %s; writing %s\n",
+		m.RunID, o.scenario.Agents, len(m.Plan), o.scenario.Phase, o.scenario.Speedup, o.scenario.WallDuration(), dir.Path())
+	sinks := []coordinator.Sink{dir}
+	if !o.quiet {
+		sinks = append(sinks, reports.NewProgressLine(stdout, o.scenario.Agents))
+	}
+	final, runErr := run.Run(ctx, sinks...)
+	if final == nil {
+		return nil, runErr
+	}
+	return &runResult{summary: reports.NewSummary(m, o.scenario.Agents, final), dir: dir.Path()}, runErr
+}
+
+func startEmbeddedBroker(a *pki.Authority) (*broker.Broker, error) {
+	tlsCfg, err := a.ServerTLS([]string{"127.0.0.1", "localhost"})
+	if err != nil {
+		return nil, err
+	}
+	cfg := broker.DefaultConfig()
+	cfg.Addr, cfg.TLS = "127.0.0.1:0", tlsCfg
+	return broker.Start(cfg)
+}
+
+// reportBrokerDrops warns when the embedded broker itself dropped messages
+// (a slow client's write queue was full): those jobs show up as lost.
+func reportBrokerDrops(b *broker.Broker, stderr io.Writer) {
+	st := b.Stats()
+	if st.MessagesDropped > 0 || st.InflightDropped > 0 {
+		fmt.Fprintf(stderr, "embedded broker dropped %d messages (write queue full) and %d in-flight messages\n", st.MessagesDropped, st.InflightDropped)
+	}
+}

@@ -1,0 +1,142 @@
+package coordinator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/mqherd/mqherd/internal/measure"
+	"github.com/mqherd/mqherd/internal/wire"
+)
+
+// errWorkerLost ends a phase wait on a worker that was declared lost.
+var errWorkerLost = errors.New("worker lost")
+
+// stopTimeout bounds the wait for a worker's report that it stopped.
+const stopTimeout = 30 * time.Second
+
+// remote is a worker node as Run drives it: each phase is a command over
+// the cluster and a wait for the worker's report, cut short when the
+// worker is declared lost.
+type remote struct {
+	name  string
+	runID string
+	send  func(to string, b []byte) error
+
+	results  chan wire.PhaseDone // phase reports, from the router
+	lost     chan struct{}       // closed when the worker is declared lost
+	lostOnce sync.Once
+
+	mu      sync.Mutex // guards emit and pending
+	emit    func(*measure.Snapshot)
+	pending []*measure.Snapshot // snapshots that came before Start
+}
+
+var _ Worker = (*remote)(nil)
+
+func newRemote(name, runID string, send func(string, []byte) error) *remote {
+	return &remote{name: name, runID: runID, send: send, results: make(chan wire.PhaseDone, 16), lost: make(chan struct{})}
+}
+
+// Name is the worker's node name.
+func (r *remote) Name() string { return r.name }
+
+// Start routes the worker's snapshots to emit from now on.
+func (r *remote) Start(emit func(*measure.Snapshot)) {
+	r.mu.Lock()
+	r.emit = emit
+	pending := r.pending
+	r.pending = nil
+	r.mu.Unlock()
+	for _, s := range pending {
+		emit(s)
+	}
+}
+
+// snapshot is called by the router for each snapshot from this worker.
+func (r *remote) snapshot(s *measure.Snapshot) {
+	r.mu.Lock()
+	emit := r.emit
+	if emit == nil {
+		r.pending = append(r.pending, s)
+	}
+	r.mu.Unlock()
+	if emit != nil {
+		emit(s)
+	}
+}
+
+// Connect tells the worker to ramp and waits for its report.
+func (r *remote) Connect(ctx context.Context) (int, error) {
+	d, err := r.phase(ctx, wire.Phase{RunID: r.runID, Name: wire.PhaseConnect})
+	return d.Connected, err
+}
+
+// Dispatch tells the worker to play the print service from start.
+func (r *remote) Dispatch(ctx context.Context, start time.Time) {
+	_, _ = r.phase(ctx, wire.Phase{RunID: r.runID, Name: wire.PhaseDispatch, Start: start})
+}
+
+// Drain tells the worker to drain and returns how many jobs it lost.
+func (r *remote) Drain(ctx context.Context) int {
+	d, _ := r.phase(ctx, wire.Phase{RunID: r.runID, Name: wire.PhaseDrain})
+	return d.Lost
+}
+
+// Stop tells the worker to stop and waits (bounded) for its last snapshot.
+func (r *remote) Stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	_, _ = r.phase(ctx, wire.Phase{RunID: r.runID, Name: wire.PhaseStop})
+}
+
+// phase sends a command and waits for the matching report, the worker's
+// loss or ctx. After an abort the coordinator moves on to the drain, whose
+// command ends the worker's dispatch.
+func (r *remote) phase(ctx context.Context, p wire.Phase) (wire.PhaseDone, error) {
+	if r.isLost() {
+		return wire.PhaseDone{}, errWorkerLost
+	}
+	b, err := wire.Encode(wire.KindPhase, &p)
+	if err != nil {
+		return wire.PhaseDone{}, err
+	}
+	if err := r.send(r.name, b); err != nil {
+		return wire.PhaseDone{}, fmt.Errorf("worker %s: %s: %w", r.name, p.Name, err)
+	}
+	return r.await(ctx, p.Name)
+}
+
+// await waits for the worker's report of the named phase.
+func (r *remote) await(ctx context.Context, name string) (wire.PhaseDone, error) {
+	for {
+		select {
+		case d := <-r.results:
+			if d.Name != name {
+				continue // a late report of an earlier phase
+			}
+			if d.Err != "" {
+				return d, fmt.Errorf("worker %s: %s: %s", r.name, name, d.Err)
+			}
+			return d, nil
+		case <-r.lost:
+			return wire.PhaseDone{}, errWorkerLost
+		case <-ctx.Done():
+			return wire.PhaseDone{}, ctx.Err()
+		}
+	}
+}
+
+// markLost ends every wait on this worker.
+func (r *remote) markLost() { r.lostOnce.Do(func() { close(r.lost) }) }
+
+func (r *remote) isLost() bool {
+	select {
+	case <-r.lost:
+		return true
+	default:
+		return false
+	}
+}
