@@ -2,7 +2,6 @@ package broker
 
 import (
 	"bytes"
-	"math"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -37,8 +36,18 @@ func (h *flowHook) Provides(b byte) bool {
 	return bytes.Contains([]byte{mqtt.OnSessionEstablished}, []byte{b})
 }
 
-// OnSessionEstablished lifts the client's send quota once mochi has set it
-// (and, on a session take-over, reset it) from the CONNECT.
+// OnSessionEstablished switches the client's send quota off once mochi has
+// set it (and, on a session take-over, reset it) from the CONNECT.
+//
+// Zero, not "unlimited": with a quota and maximum of 0, publishToClient
+// never holds a message (it holds only when the maximum is > 0), and
+// processPacket never calls Inflight.NextImmediate (only when the quota is
+// > 0). NextImmediate takes the Inflight read lock and then takes it again
+// in GetAll; when a writer (Set, from another client's publish) queues in
+// between, the client's Inflight deadlocks, mochi's event loop blocks on it
+// and every PUBACK stops. With the quota at MaxInt32 that path ran after
+// every packet of a client with messages in flight: seen here as a broker
+// that stalled for good minutes after a worker's agents were taken over.
 func (h *flowHook) OnSessionEstablished(cl *mqtt.Client, _ packets.Packet) {
-	cl.State.Inflight.ResetSendQuota(math.MaxInt32)
+	cl.State.Inflight.ResetSendQuota(0)
 }
