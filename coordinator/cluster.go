@@ -223,8 +223,13 @@ func (c *ClusterRun) message(m cluster.Message) {
 			c.g.event("bad_snapshot", m.From, err.Error())
 			return
 		}
+		if !r.firstSight(s.Seq) {
+			return // resent after a send that did arrive: counted already
+		}
 		c.mu.Lock()
-		c.last[m.From] = s
+		if prev := c.last[m.From]; prev == nil || s.Seq > prev.Seq {
+			c.last[m.From] = s // messages may overtake each other: keep the newest
+		}
 		c.mu.Unlock()
 		r.snapshot(s)
 	case wire.KindPhaseDone:

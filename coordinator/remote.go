@@ -29,9 +29,10 @@ type remote struct {
 	lost     chan struct{}       // closed when the worker is declared lost
 	lostOnce sync.Once
 
-	mu      sync.Mutex // guards emit and pending
+	mu      sync.Mutex // guards the fields below
 	emit    func(*measure.Snapshot)
 	pending []*measure.Snapshot // snapshots that came before Start
+	seen    map[uint64]struct{} // snapshot sequence numbers taken
 }
 
 var _ Worker = (*remote)(nil)
@@ -66,6 +67,21 @@ func (r *remote) snapshot(s *measure.Snapshot) {
 	if emit != nil {
 		emit(s)
 	}
+}
+
+// firstSight reports whether snapshot seq is new: a worker resends what it
+// could not confirm, so a snapshot may arrive twice.
+func (r *remote) firstSight(seq uint64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.seen == nil {
+		r.seen = map[uint64]struct{}{}
+	}
+	if _, dup := r.seen[seq]; dup {
+		return false
+	}
+	r.seen[seq] = struct{}{}
+	return true
 }
 
 // Connect tells the worker to ramp and waits for its report.

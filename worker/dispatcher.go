@@ -77,8 +77,8 @@ func (d *dispatcher) run(ctx context.Context, arrivals arrivals) {
 // a job the dispatcher does not know.
 func (d *dispatcher) register(a scenarios.Arrival) {
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	d.outstanding[keyOf(a.Agent, a.Seq)] = a.At.UnixNano()
-	d.mu.Unlock()
 	d.w.rec.Count(measure.JobsDispatched, 1)
 	d.w.rec.Gauge(measure.JobsOutstanding, 1)
 }
@@ -96,17 +96,15 @@ func (d *dispatcher) known(a scenarios.Arrival) bool {
 // outstanding: their completions count here, or they time out as lost.
 func (d *dispatcher) inherit(jobs []wire.Job) {
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	for _, j := range jobs {
 		d.outstanding[keyOf(j.Agent, j.Seq)] = j.Intended
 	}
-	d.mu.Unlock()
 	d.w.rec.Gauge(measure.JobsOutstanding, int64(len(jobs)))
 }
 
-// outstandingJobs lists the jobs outstanding now.
+// outstandingJobs lists the jobs outstanding now; d.mu held.
 func (d *dispatcher) outstandingJobs() []measure.JobRef {
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	out := make([]measure.JobRef, 0, len(d.outstanding))
 	for k, t := range d.outstanding {
 		out = append(out, measure.JobRef{Agent: int(k >> 32), Seq: uint32(k), Intended: t})
@@ -182,11 +180,11 @@ func (d *dispatcher) completed(m message, at time.Time) {
 	}
 	k := keyOf(n, m.Seq)
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	_, found := d.outstanding[k]
 	delete(d.outstanding, k)
 	_, wasLost := d.lost[k]
 	delete(d.lost, k)
-	d.mu.Unlock()
 	switch {
 	case found:
 		d.w.rec.Count(measure.JobsCompleted, 1)
@@ -214,7 +212,6 @@ func (d *dispatcher) expire(now time.Time, all bool) int {
 		}
 	}
 	left := len(d.outstanding)
-	d.mu.Unlock()
 	if expired > 0 {
 		d.w.rec.Count(measure.Lost, expired)
 		d.w.rec.Gauge(measure.JobsOutstanding, -expired)
@@ -222,6 +219,7 @@ func (d *dispatcher) expire(now time.Time, all bool) int {
 			d.w.rec.Error(measure.JobTimeout, 0)
 		}
 	}
+	d.mu.Unlock()
 	return left
 }
 

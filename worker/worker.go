@@ -144,12 +144,15 @@ func (w *Worker) snapshots(ctx context.Context) {
 
 func (w *Worker) snapshot(now time.Time) {
 	w.rec.Gauge(measure.ConnectsInFlight, int64(w.gate.depth())-w.rec.GaugeValue(measure.ConnectsInFlight))
+	w.disp.mu.Lock() // counters and outstanding list must agree (see dispatcher.mu)
 	s, err := w.rec.Swap(now)
-	if err != nil || w.emit == nil {
-		return
+	if err == nil {
+		s.Outstanding = w.disp.outstandingJobs()
 	}
-	s.Outstanding = w.disp.outstandingJobs()
-	w.emit(s)
+	w.disp.mu.Unlock()
+	if err == nil && w.emit != nil {
+		w.emit(s)
+	}
 }
 
 // Connect brings up the print service, then ramps the agents through the

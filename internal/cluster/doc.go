@@ -38,5 +38,8 @@
 //     silently ignored as a name conflict until memberlist forgets the dead
 //     incarnation (its Join still succeeds), unless DeadNodeReclaimTime is
 //     set: Start sets it to ProbeInterval.
+//   - Join is asymmetric: when Start returns, the joiner knows the cluster,
+//     but the node it contacted merges the joiner only after answering, so it
+//     may not list it (nor accept a Send to it) for a moment: wait for Join.
 //   - Leave after Shutdown panics in memberlist; Node guards against it.
 package cluster

@@ -86,6 +86,7 @@ func TestFullEventQueueDropsAndCounts(t *testing.T) {
 	cfg.EventInbox = 1
 	a := startNode(t, cfg)
 	b := startNode(t, testConfig(t, "worker-1", "127.0.0.2", key, worker, a.Addr()))
+	knows(t, a, "worker-1") // its Join event is queued
 	startNode(t, testConfig(t, "worker-2", "127.0.0.3", key, worker, a.Addr()))
 	eventually(t, deadline, "second join dropped", func() bool { _, ev := a.Dropped(); return ev == 1 })
 	if err := b.Leave(deadline); err != nil {

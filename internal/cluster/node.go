@@ -50,7 +50,9 @@ type Node struct {
 // authenticated with cfg.Key; unencrypted traffic is refused), and joins
 // cfg.Join. It fails, wrapping ErrJoin, if Join is not empty and none of
 // its nodes could be joined. When Start returns, this node knows the
-// members of the cluster it joined.
+// members of the cluster it joined; the node it contacted merges this one a
+// moment later (memberlist answers before merging), so that side should
+// wait for the Join event rather than assume it.
 func Start(cfg Config) (*Node, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
