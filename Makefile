@@ -13,8 +13,8 @@ build: ## build bin/mqherd (static, no cgo)
 run: build ## the print-fleet scenario on the embedded broker: broker, coordinator, workers, summary, run directory
 	$(BIN)/mqherd run $(RUN_ARGS)
 
-test: ## every unit and end-to-end test, with the race detector
-	$(GO) test -race -count=1 ./...
+test: ## every unit and end-to-end test, with the race detector; packages one at a time (timing assertions on 2 cores)
+	$(GO) test -race -count=1 -p 1 ./...
 
 test-short: ## quick tests only
 	$(GO) test -short -count=1 ./...
@@ -44,3 +44,17 @@ tidy-check:
 
 clean:
 	rm -rf $(BIN)
+
+# Container image and the multi-host test (infra/container/). Needs Docker;
+# nothing is pulled: the image is FROM scratch with the static binary.
+MQHERD_IMAGE ?= mqherd:dev
+
+.PHONY: image test-cluster
+
+image: ## static bin/mqherd-static and the container image $(MQHERD_IMAGE) (FROM scratch; build context bin/image/ holds only the binary)
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/mqherd-static ./cmd/mqherd
+	mkdir -p $(BIN)/image && cp $(BIN)/mqherd-static $(BIN)/image/mqherd
+	docker build -f infra/container/Dockerfile -t $(MQHERD_IMAGE) $(BIN)/image
+
+test-cluster: ## broker, coordinator, 3 workers in containers: worker killed, network partition, wrong key (needs Docker, Compose, python3)
+	MQHERD_IMAGE=$(MQHERD_IMAGE) bash infra/container/test-cluster.sh

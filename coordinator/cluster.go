@@ -62,7 +62,8 @@ func Prepare(ctx context.Context, cfg ClusterConfig) (*ClusterRun, error) {
 		return nil, err
 	}
 	c := &ClusterRun{cfg: cfg, plan: plan, remotes: map[string]*remote{}, owned: map[string][]wire.Range{},
-		capacity: map[string]int{}, last: map[string]*measure.Snapshot{}, suspect: map[string]*time.Timer{}}
+		capacity: map[string]int{}, last: map[string]*measure.Snapshot{}, suspect: map[string]*time.Timer{},
+		handed: map[string][]wire.Job{}}
 	for i, a := range plan {
 		c.remotes[a.Worker] = newRemote(a.Worker, cfg.RunID, cfg.Node.Send)
 		c.owned[a.Worker], c.capacity[a.Worker] = []wire.Range{a.Agents}, caps[i].Agents
@@ -133,6 +134,9 @@ func aliveWorkers(n *cluster.Node) []Capacity {
 }
 
 func names(caps []Capacity) string {
+	if len(caps) == 0 {
+		return "none"
+	}
 	out := make([]string, len(caps))
 	for i, c := range caps {
 		out[i] = c.Name
@@ -153,6 +157,7 @@ type ClusterRun struct {
 	capacity map[string]int               // announced capacities
 	last     map[string]*measure.Snapshot // latest snapshot per worker
 	lost     []string                     // lost workers, in order
+	handed   map[string][]wire.Job        // a lost worker's jobs inherited by survivors
 	suspect  map[string]*time.Timer       // grace timers of workers memberlist lost
 }
 
@@ -279,7 +284,10 @@ func (c *ClusterRun) membership(e cluster.Event) {
 }
 
 func (c *ClusterRun) dismiss(name string) {
-	b, err := wire.Encode(wire.KindDismiss, &wire.Dismiss{RunID: c.cfg.RunID, Reason: "declared lost; agents re-assigned"})
+	c.mu.Lock()
+	handed := c.handed[name]
+	c.mu.Unlock()
+	b, err := wire.Encode(wire.KindDismiss, &wire.Dismiss{RunID: c.cfg.RunID, Reason: "declared lost; agents re-assigned", Transferred: handed})
 	if err == nil {
 		_ = c.cfg.Node.Send(name, b)
 	}

@@ -48,6 +48,9 @@ func (c *ClusterRun) reassign(lost string) error {
 			moves = append(moves, fmt.Sprintf("agents %d-%d -> %s", p.Agents.First, p.Agents.End()-1, p.Worker))
 		}
 	}
+	c.mu.Lock()
+	c.handed[lost] = jobsIn(outstanding, wire.Range{First: 0, Count: 1 << 30})
+	c.mu.Unlock()
 	for _, name := range sortedKeys(takeovers) {
 		if err := c.sendTakeover(name, takeovers[name]); err != nil {
 			return err

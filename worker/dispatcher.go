@@ -103,6 +103,20 @@ func (d *dispatcher) inherit(jobs []wire.Job) {
 	d.w.rec.Gauge(measure.JobsOutstanding, int64(len(jobs)))
 }
 
+// transfer drops jobs that survivors inherited from this worker: they are
+// counted there, so here they are neither completed nor lost.
+func (d *dispatcher) transfer(jobs []wire.Job) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, j := range jobs {
+		k := keyOf(j.Agent, j.Seq)
+		if _, ok := d.outstanding[k]; ok {
+			delete(d.outstanding, k)
+			d.w.rec.Gauge(measure.JobsOutstanding, -1)
+		}
+	}
+}
+
 // outstandingJobs lists the jobs outstanding now; d.mu held.
 func (d *dispatcher) outstandingJobs() []measure.JobRef {
 	out := make([]measure.JobRef, 0, len(d.outstanding))

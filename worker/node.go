@@ -66,10 +66,7 @@ func RunNode(ctx context.Context, cfg NodeConfig) error {
 	cc.Meta = cluster.Meta{Role: cluster.RoleWorker, Capacity: cfg.Capacity, Version: wire.Version}
 	node, err := cluster.Start(cc)
 	if err != nil {
-		if errors.Is(err, cluster.ErrJoin) {
-			return fmt.Errorf("%w (is the coordinator up, and does every node use the same --cluster-key-file?)", err)
-		}
-		return err
+		return err // ErrJoin already asks whether every node has the same key
 	}
 	n := &workerNode{cfg: cfg, node: node, out: newOutbox(cfg.Outbox), results: make(chan phaseResult, 8),
 		flushNow: make(chan struct{}, 1)}
@@ -93,6 +90,8 @@ type workerNode struct {
 	coord   atomic.Value // string: the coordinator's name (set by Assign)
 	coordUp atomic.Bool
 	lostAt  time.Time // when the coordinator went away (zero while up)
+	backAt  time.Time // when it came back after a long absence (zero otherwise)
+	grace   time.Duration
 	w       *Worker
 	runID   string
 	phase   string // last phase started
@@ -170,7 +169,10 @@ func (n *workerNode) handle(m cluster.Message) (error, bool) {
 	case wire.KindDismiss:
 		var d wire.Dismiss
 		if wire.Unmarshal(body, &d) == nil {
-			fmt.Fprintf(n.cfg.Log, "dismissed by the coordinator: %s\n", d.Reason)
+			fmt.Fprintf(n.cfg.Log, "dismissed by the coordinator: %s (%d jobs counted by others)\n", d.Reason, len(d.Transferred))
+			if n.w != nil {
+				n.w.Transfer(d.Transferred)
+			}
 			if err := n.finish("dismissed"); err != nil {
 				return err, true
 			}
@@ -210,7 +212,10 @@ func (n *workerNode) assign(from string, a *wire.Assign) error {
 		n.reply(wire.PhaseDone{RunID: a.RunID, Name: wire.PhaseAssigned, Err: err.Error()})
 		return fmt.Errorf("assignment from %s: %w", from, err)
 	}
-	n.w = w
+	n.w, n.grace = w, a.LossGrace
+	if n.grace <= 0 {
+		n.grace = 5 * time.Second
+	}
 	n.runCtx, n.cancel = context.WithCancel(context.Background())
 	w.Start(n.enqueue)
 	n.reply(wire.PhaseDone{RunID: a.RunID, Name: wire.PhaseAssigned})
@@ -312,6 +317,7 @@ func (n *workerNode) advanceAlone(finished string) (error, bool) {
 // alone runs every second: if the coordinator has been gone too long
 // before dispatch started, the node gives up and keeps what it measured.
 func (n *workerNode) alone() (error, bool) {
+	n.holdIfCutOff()
 	if n.w == nil || n.coordUp.Load() || n.lostAt.IsZero() {
 		return nil, false
 	}
@@ -322,6 +328,25 @@ func (n *workerNode) alone() (error, bool) {
 		return nil, false
 	}
 	return n.finish("coordinator gone before dispatch"), true
+}
+
+// holdIfCutOff stops reconnects while the coordinator has been gone longer
+// than the loss grace (it has given this worker's agents to others), and
+// resumes them if it came back and did not dismiss this worker within two
+// grace periods.
+func (n *workerNode) holdIfCutOff() {
+	if n.w == nil {
+		return
+	}
+	switch {
+	case !n.lostAt.IsZero() && time.Since(n.lostAt) > n.grace && !n.w.holding.Load():
+		fmt.Fprintf(n.cfg.Log, "coordinator gone for more than %s: not reconnecting sessions that drop (their agents may belong to others now)\n", n.grace)
+		n.w.Hold(true)
+	case !n.backAt.IsZero() && time.Since(n.backAt) > 2*n.grace && n.w.holding.Load():
+		fmt.Fprintln(n.cfg.Log, "coordinator back and kept this worker: reconnecting again")
+		n.w.Hold(false)
+		n.backAt = time.Time{}
+	}
 }
 
 // membership tracks the coordinator coming and going.
@@ -336,6 +361,9 @@ func (n *workerNode) membership(e cluster.Event) {
 		fmt.Fprintf(n.cfg.Log, "coordinator %s unreachable; keeping snapshots (up to %d)\n", e.Node, n.cfg.Outbox)
 	case cluster.Join:
 		n.coordUp.Store(true)
+		if n.w != nil && n.w.holding.Load() {
+			n.backAt = time.Now()
+		}
 		n.lostAt = time.Time{}
 		fmt.Fprintf(n.cfg.Log, "coordinator %s is back; resending snapshots\n", e.Node)
 		n.kick()

@@ -217,7 +217,13 @@ func (s *session) retry(ctx context.Context) {
 		delay = wait
 	}
 	s.mu.Unlock()
-	time.AfterFunc(delay, func() { s.connect(ctx) })
+	time.AfterFunc(delay, func() {
+		if s.w.holding.Load() {
+			s.retry(ctx) // held: look again later, without connecting
+			return
+		}
+		s.connect(ctx)
+	})
 }
 
 func backoff(attempt int) time.Duration {

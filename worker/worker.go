@@ -20,13 +20,15 @@ import (
 // recorder. Lifecycle: New, Start, Connect, Dispatch, Drain, Stop; the
 // coordinator drives the barriers between them.
 type Worker struct {
-	cfg       Config
-	rec       *measure.Recorder
-	gate      *gate
-	qos       byte
-	disp      *dispatcher
-	services  []*service
-	srcNext   atomic.Uint32
+	cfg      Config
+	rec      *measure.Recorder
+	gate     *gate
+	qos      byte
+	disp     *dispatcher
+	services []*service
+	srcNext  atomic.Uint32
+	// holding stops sessions that drop from reconnecting (see Hold).
+	holding   atomic.Bool
 	tls       *tls.Config // shared by every connection (see newTLSConfig)
 	keepalive keepalives
 
@@ -105,6 +107,15 @@ func (w *Worker) agentList() []*agent {
 	defer w.mu.Unlock()
 	return w.agents
 }
+
+// Hold stops (true) or resumes (false) reconnecting sessions that drop;
+// connected sessions keep working. A worker cut off from its coordinator
+// longer than the loss grace holds: its agents may belong to others by
+// then, and reconnecting them would take their sessions over.
+func (w *Worker) Hold(on bool) { w.holding.Store(on) }
+
+// Transfer drops jobs that survivors inherited from this worker.
+func (w *Worker) Transfer(jobs []wire.Job) { w.disp.transfer(jobs) }
 
 // Name returns the worker's name.
 func (w *Worker) Name() string { return w.cfg.Name }

@@ -162,10 +162,10 @@ func TestWorkerWithWrongKeyIsRefused(t *testing.T) {
 	if err := w.wait(t, 30*time.Second); err == nil || !strings.Contains(w.out.String(), "cluster-key-file") {
 		t.Errorf("worker with a wrong key: exit %v, output:\n%s", err, w.out.String())
 	}
-	if err := coord.wait(t, 30*time.Second); err == nil || !strings.Contains(coord.out.String(), "0 joined") {
+	if err := coord.wait(t, 30*time.Second); err == nil || !strings.Contains(coord.out.String(), "0 joined (none)") {
 		t.Errorf("coordinator: exit %v, want a failure saying 0 workers joined:\n%s", err, coord.out.String())
 	}
-	if strings.Contains(coord.out.String(), "intruder") && !strings.Contains(coord.out.String(), "0 joined") {
+	if strings.Contains(coord.out.String(), "intruder") && !strings.Contains(coord.out.String(), "0 joined (none)") {
 		t.Errorf("coordinator saw the intruder:\n%s", coord.out.String())
 	}
 }
@@ -189,4 +189,44 @@ func mustAbs(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// The coordinator killed mid-run: workers finish the plan on their own and
+// keep what the coordinator did not receive in partial run directories,
+// saying where; nothing is lost silently.
+func TestCoordinatorLossLeavesPartialRunDirectories(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a multi-process run")
+	}
+	dir := t.TempDir()
+	if code, _, errOut := mqherd("keygen", "--out", filepath.Join(dir, "key")); code != 0 {
+		t.Fatal(errOut)
+	}
+	coord := startMqherd(t, dir, "coordinator", "--cluster-key-file", "key", "--listen", "127.0.0.1:0",
+		"--workers", "2", "--scenario", filepath.Join(mustAbs(t, "testdata"), "quick.yaml"), "--agents", "100",
+		"--duration", "2h", "--pki", "pki", "--out", "runs")
+	coord.waitFor(t, "waiting for 2 workers", 20*time.Second)
+	var workers []*process
+	for i, name := range []string{"wa", "wb"} {
+		workers = append(workers, startMqherd(t, dir, "worker", "--cluster-key-file", "key", "--join", coordAddr(t, coord),
+			"--listen", "127.0.0.4"+string(rune('1'+i))+":0", "--name", name, "--coordinator-wait", "3s", "--out", "wruns"))
+	}
+	coord.waitFor(t, "delivery p50", 60*time.Second)
+	_ = coord.cmd.Process.Signal(syscall.SIGKILL)
+	for i, w := range workers {
+		err := w.wait(t, 90*time.Second)
+		if err == nil || !strings.Contains(w.out.String(), "partial") {
+			t.Errorf("worker %d: exit %v, want a failure naming its partial run directory:\n%s", i, err, w.out.String())
+		}
+	}
+	dirs, _ := filepath.Glob(filepath.Join(dir, "wruns", "*-partial"))
+	if len(dirs) != 2 {
+		t.Fatalf("partial run directories %v, want one per worker", dirs)
+	}
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, "snapshots.jsonl"))
+		if err != nil || strings.Count(string(b), "\n") < 3 {
+			t.Errorf("%s: %d snapshot lines (%v), want the seconds the coordinator missed", d, strings.Count(string(b), "\n"), err)
+		}
+	}
 }

@@ -76,7 +76,7 @@ func coordinate(ctx context.Context, o coordinateOptions, stdout, stderr io.Writ
 		}
 		return &wire.Assign{RunID: manifest.RunID, Worker: worker, Scenario: scenarioYAML, Target: target,
 			ServerName: serverName, Agents: r, Services: o.services, RootPEM: authority.RootPEM(),
-			ShardSize: pki.DefaultShardSize, Shards: shards}, nil
+			ShardSize: pki.DefaultShardSize, Shards: shards, LossGrace: o.lossGrace}, nil
 	}
 	shards := func(r wire.Range) ([]wire.ShardMaterial, error) {
 		return authority.MaterialFor(r, pki.DefaultShardSize)

@@ -41,6 +41,10 @@ type Assign struct {
 	RootPEM    []byte          `json:"root_pem"`
 	ShardSize  int             `json:"shard_size"`
 	Shards     []ShardMaterial `json:"shards"`
+	// LossGrace is how long the coordinator waits before giving a silent
+	// worker's agents to others; a worker cut off longer stops reconnecting
+	// its own sessions (they may belong to others by then).
+	LossGrace time.Duration `json:"loss_grace"`
 }
 
 // Phase names of the run's barriers.

@@ -75,6 +75,10 @@ func (t *Takeover) check() error {
 type Dismiss struct {
 	RunID  string `json:"run_id"`
 	Reason string `json:"reason"`
+	// Transferred are the jobs of this worker that survivors inherited: the
+	// worker drops them from its books without counting them, since the
+	// survivors count them.
+	Transferred []Job `json:"transferred,omitempty"`
 }
 
 func (d *Dismiss) check() error { return nil }
