@@ -63,7 +63,7 @@ func Prepare(ctx context.Context, cfg ClusterConfig) (*ClusterRun, error) {
 	}
 	c := &ClusterRun{cfg: cfg, plan: plan, remotes: map[string]*remote{}, owned: map[string][]wire.Range{},
 		capacity: map[string]int{}, last: map[string]*measure.Snapshot{}, suspect: map[string]*time.Timer{},
-		handed: map[string][]wire.Job{}}
+		handed: map[string][]wire.Job{}, dismissed: map[string]time.Time{}}
 	for i, a := range plan {
 		c.remotes[a.Worker] = newRemote(a.Worker, cfg.RunID, cfg.Node.Send)
 		c.owned[a.Worker], c.capacity[a.Worker] = []wire.Range{a.Agents}, caps[i].Agents
@@ -152,13 +152,14 @@ type ClusterRun struct {
 	g       *aggregator
 	remotes map[string]*remote // fixed by Prepare
 
-	mu       sync.Mutex                   // guards the fields below
-	owned    map[string][]wire.Range      // agents each worker owns now
-	capacity map[string]int               // announced capacities
-	last     map[string]*measure.Snapshot // latest snapshot per worker
-	lost     []string                     // lost workers, in order
-	handed   map[string][]wire.Job        // a lost worker's jobs inherited by survivors
-	suspect  map[string]*time.Timer       // grace timers of workers memberlist lost
+	mu        sync.Mutex                   // guards the fields below
+	owned     map[string][]wire.Range      // agents each worker owns now
+	capacity  map[string]int               // announced capacities
+	last      map[string]*measure.Snapshot // latest snapshot per worker
+	lost      []string                     // lost workers, in order
+	handed    map[string][]wire.Job        // a lost worker's jobs inherited by survivors
+	dismissed map[string]time.Time         // last dismissal attempt per lost worker
+	suspect   map[string]*time.Timer       // grace timers of workers memberlist lost
 }
 
 // assignTimeout bounds the wait for every worker's acknowledgement.
@@ -223,6 +224,9 @@ func (c *ClusterRun) message(m cluster.Message) {
 	}
 	switch kind {
 	case wire.KindSnapshot:
+		if r.isLost() {
+			c.dismissOnce(m.From) // it is back: its agents belong to others
+		}
 		s, err := measure.DecodeSnapshot(body)
 		if err != nil {
 			c.g.event("bad_snapshot", m.From, err.Error())
@@ -281,6 +285,20 @@ func (c *ClusterRun) membership(e cluster.Event) {
 			go c.dismiss(e.Node)
 		}
 	}
+}
+
+// dismissOnce dismisses a lost worker heard from again, once per second at
+// most (a send fails until memberlist takes the worker back).
+func (c *ClusterRun) dismissOnce(name string) {
+	c.mu.Lock()
+	last := c.dismissed[name]
+	if time.Since(last) < time.Second {
+		c.mu.Unlock()
+		return
+	}
+	c.dismissed[name] = time.Now()
+	c.mu.Unlock()
+	go c.dismiss(name)
 }
 
 func (c *ClusterRun) dismiss(name string) {

@@ -8,30 +8,35 @@ import (
 
 // Summary is summary.json: the run's totals and latency percentiles.
 type Summary struct {
-	RunID               string                         `json:"run_id"`
-	Scenario            string                         `json:"scenario"`
-	Target              string                         `json:"target"`
-	Started             time.Time                      `json:"started"`
-	Ended               time.Time                      `json:"ended"`
-	DurationSeconds     float64                        `json:"duration_s"`
-	Agents              int                            `json:"agents"`
-	AgentsConnectedPeak int64                          `json:"agents_connected_peak"`
-	JobsDispatched      int64                          `json:"jobs_dispatched"`
-	JobsCompleted       int64                          `json:"jobs_completed"`
-	MessagesSent        int64                          `json:"messages_sent"`
-	MessagesReceived    int64                          `json:"messages_received"`
-	ErrorsTotal         int64                          `json:"errors_total"`
-	ErrorsByKind        map[string]int64               `json:"errors_by_kind"`
-	OutOfOrder          int64                          `json:"out_of_order"`
-	Duplicates          int64                          `json:"duplicates"`
-	Lost                int64                          `json:"lost"`
-	Stale               int64                          `json:"stale"`
-	LateCompletions     int64                          `json:"late_completions"`
-	Connects            int64                          `json:"connects"`
-	Reconnects          int64                          `json:"reconnects"`
-	SnapshotsDropped    int64                          `json:"snapshots_dropped"`
-	LatencyMs           map[string]measure.Percentiles `json:"latency_ms"`
-	Workers             []WorkerSummary                `json:"workers"` // in the coordinator's order
+	RunID               string           `json:"run_id"`
+	Scenario            string           `json:"scenario"`
+	Target              string           `json:"target"`
+	Started             time.Time        `json:"started"`
+	Ended               time.Time        `json:"ended"`
+	DurationSeconds     float64          `json:"duration_s"`
+	Agents              int              `json:"agents"`
+	AgentsConnectedPeak int64            `json:"agents_connected_peak"`
+	JobsDispatched      int64            `json:"jobs_dispatched"`
+	JobsCompleted       int64            `json:"jobs_completed"`
+	MessagesSent        int64            `json:"messages_sent"`
+	MessagesReceived    int64            `json:"messages_received"`
+	ErrorsTotal         int64            `json:"errors_total"`
+	ErrorsByKind        map[string]int64 `json:"errors_by_kind"`
+	OutOfOrder          int64            `json:"out_of_order"`
+	Duplicates          int64            `json:"duplicates"`
+	Lost                int64            `json:"lost"`
+	Stale               int64            `json:"stale"`
+	LateCompletions     int64            `json:"late_completions"`
+	// JobsAccountingGap is jobs_dispatched - jobs_completed - lost: 0 once a
+	// run has drained. Across a network partition, jobs in flight at the cut
+	// can be counted on both sides (negative) or neither (positive); the gap
+	// is at most what the cut-off worker had outstanding at its last report.
+	JobsAccountingGap int64                          `json:"jobs_accounting_gap"`
+	Connects          int64                          `json:"connects"`
+	Reconnects        int64                          `json:"reconnects"`
+	SnapshotsDropped  int64                          `json:"snapshots_dropped"`
+	LatencyMs         map[string]measure.Percentiles `json:"latency_ms"`
+	Workers           []WorkerSummary                `json:"workers"` // in the coordinator's order
 }
 
 // WorkerSummary is one worker's part of the run: its final state, its
@@ -63,8 +68,9 @@ func NewSummary(m Manifest, agents int, final *measure.Aggregate) Summary {
 		ErrorsTotal: c.ErrorsTotal(), ErrorsByKind: c.Errors,
 		OutOfOrder: c.Counter(measure.OutOfOrder), Duplicates: c.Counter(measure.Duplicates),
 		Lost: c.Counter(measure.Lost), Stale: c.Counter(measure.Stale),
-		LateCompletions: c.Counter(measure.LateCompletions),
-		Connects:        c.Counter(measure.Connects), Reconnects: c.Counter(measure.Reconnects),
+		LateCompletions:   c.Counter(measure.LateCompletions),
+		JobsAccountingGap: c.Counter(measure.JobsDispatched) - c.Counter(measure.JobsCompleted) - c.Counter(measure.Lost),
+		Connects:          c.Counter(measure.Connects), Reconnects: c.Counter(measure.Reconnects),
 		SnapshotsDropped: final.Dropped,
 		LatencyMs:        map[string]measure.Percentiles{},
 	}

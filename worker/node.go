@@ -89,14 +89,18 @@ type workerNode struct {
 
 	coord   atomic.Value // string: the coordinator's name (set by Assign)
 	coordUp atomic.Bool
-	lostAt  time.Time // when the coordinator went away (zero while up)
-	backAt  time.Time // when it came back after a long absence (zero otherwise)
-	grace   time.Duration
-	w       *Worker
-	runID   string
-	phase   string // last phase started
-	runCtx  context.Context
-	cancel  context.CancelFunc
+	// delivered is when a message last reached the coordinator (unix ns):
+	// the worker's own sign of being cut off. memberlist is slower to tell
+	// an isolated node: with nobody to confirm its suspicions, it waits the
+	// longest suspicion timeout (~24 s with four nodes).
+	delivered atomic.Int64
+	lostAt    time.Time // when the coordinator went away (zero while up)
+	grace     time.Duration
+	w         *Worker
+	runID     string
+	phase     string // last phase started
+	runCtx    context.Context
+	cancel    context.CancelFunc
 	// endDispatch ends a dispatch early (the coordinator moved on to the
 	// drain after an abort).
 	endDispatch context.CancelFunc
@@ -212,6 +216,7 @@ func (n *workerNode) assign(from string, a *wire.Assign) error {
 		n.reply(wire.PhaseDone{RunID: a.RunID, Name: wire.PhaseAssigned, Err: err.Error()})
 		return fmt.Errorf("assignment from %s: %w", from, err)
 	}
+	n.delivered.Store(time.Now().UnixNano())
 	n.w, n.grace = w, a.LossGrace
 	if n.grace <= 0 {
 		n.grace = 5 * time.Second
@@ -330,22 +335,20 @@ func (n *workerNode) alone() (error, bool) {
 	return n.finish("coordinator gone before dispatch"), true
 }
 
-// holdIfCutOff stops reconnects while the coordinator has been gone longer
-// than the loss grace (it has given this worker's agents to others), and
-// resumes them if it came back and did not dismiss this worker within two
-// grace periods.
+// holdIfCutOff stops reconnects for the rest of the run once nothing has
+// reached the coordinator for longer than the loss grace: by then the
+// coordinator may have given this worker's agents to others, and it cannot
+// always say so at once (it sends only to members memberlist has taken
+// back). Connected sessions keep working, so a worker that only lost its
+// coordinator still finishes the plan; agents that drop stay down and
+// their jobs count as lost.
 func (n *workerNode) holdIfCutOff() {
-	if n.w == nil {
+	if n.w == nil || n.w.holding.Load() {
 		return
 	}
-	switch {
-	case !n.lostAt.IsZero() && time.Since(n.lostAt) > n.grace && !n.w.holding.Load():
-		fmt.Fprintf(n.cfg.Log, "coordinator gone for more than %s: not reconnecting sessions that drop (their agents may belong to others now)\n", n.grace)
+	if silent := time.Since(time.Unix(0, n.delivered.Load())); silent > n.grace {
+		fmt.Fprintf(n.cfg.Log, "nothing reached the coordinator for %s: not reconnecting sessions that drop for the rest of the run (their agents may belong to others now)\n", silent.Round(time.Second))
 		n.w.Hold(true)
-	case !n.backAt.IsZero() && time.Since(n.backAt) > 2*n.grace && n.w.holding.Load():
-		fmt.Fprintln(n.cfg.Log, "coordinator back and kept this worker: reconnecting again")
-		n.w.Hold(false)
-		n.backAt = time.Time{}
 	}
 }
 
@@ -361,9 +364,6 @@ func (n *workerNode) membership(e cluster.Event) {
 		fmt.Fprintf(n.cfg.Log, "coordinator %s unreachable; keeping snapshots (up to %d)\n", e.Node, n.cfg.Outbox)
 	case cluster.Join:
 		n.coordUp.Store(true)
-		if n.w != nil && n.w.holding.Load() {
-			n.backAt = time.Now()
-		}
 		n.lostAt = time.Time{}
 		fmt.Fprintf(n.cfg.Log, "coordinator %s is back; resending snapshots\n", e.Node)
 		n.kick()
@@ -462,7 +462,11 @@ func (n *workerNode) send(b []byte) error {
 	if c == "" {
 		return errors.New("no coordinator")
 	}
-	return n.node.Send(c, b)
+	if err := n.node.Send(c, b); err != nil {
+		return err
+	}
+	n.delivered.Store(time.Now().UnixNano())
+	return nil
 }
 
 // reply sends a phase report to the coordinator (lost if it is gone: the
