@@ -83,7 +83,9 @@ func (c *ClusterRun) Run(ctx context.Context, sinks ...Sink) (*measure.Aggregate
 	for _, a := range c.plan {
 		workers = append(workers, c.remotes[a.Worker])
 	}
-	routeCtx, stopRouting := context.WithCancel(ctx)
+	// Routing outlives an abort (ctx): the drain's and stop's reports and
+	// the last snapshots arrive after it.
+	routeCtx, stopRouting := context.WithCancel(context.Background())
 	defer stopRouting()
 	go c.route(routeCtx)
 	if err := c.assignAll(ctx, c.plan); err != nil {

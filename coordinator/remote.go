@@ -101,11 +101,32 @@ func (r *remote) Drain(ctx context.Context) int {
 	return d.Lost
 }
 
-// Stop tells the worker to stop and waits (bounded) for its last snapshot.
+// Stop tells the worker to stop and waits (bounded) for its report and its
+// final snapshot, which may arrive in either order.
 func (r *remote) Stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
-	_, _ = r.phase(ctx, wire.Phase{RunID: r.runID, Name: wire.PhaseStop})
+	d, err := r.phase(ctx, wire.Phase{RunID: r.runID, Name: wire.PhaseStop})
+	if err != nil || d.LastSnapshot == 0 {
+		return
+	}
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for !r.saw(d.LastSnapshot) {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// saw reports whether snapshot seq has been taken.
+func (r *remote) saw(seq uint64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.seen[seq]
+	return ok
 }
 
 // phase sends a command and waits for the matching report, the worker's

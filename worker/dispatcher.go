@@ -52,7 +52,7 @@ func (d *dispatcher) run(ctx context.Context, arrivals arrivals) {
 	timer := time.NewTimer(0)
 	<-timer.C
 	defer timer.Stop()
-	for {
+	for ctx.Err() == nil {
 		a, ok := arrivals.Next()
 		if !ok {
 			return

@@ -94,7 +94,8 @@ type workerNode struct {
 	// an isolated node: with nobody to confirm its suspicions, it waits the
 	// longest suspicion timeout (~24 s with four nodes).
 	delivered atomic.Int64
-	lostAt    time.Time // when the coordinator went away (zero while up)
+	lastSeq   atomic.Uint64 // sequence number of the newest snapshot queued
+	lostAt    time.Time     // when the coordinator went away (zero while up)
 	grace     time.Duration
 	w         *Worker
 	runID     string
@@ -278,7 +279,7 @@ func (n *workerNode) startPhase(p wire.Phase) (error, bool) {
 		}()
 	case wire.PhaseStop:
 		n.stopWorker()
-		n.reply(wire.PhaseDone{RunID: n.runID, Name: wire.PhaseStop})
+		n.reply(wire.PhaseDone{RunID: n.runID, Name: wire.PhaseStop, LastSnapshot: n.lastSeq.Load()})
 		return nil, true
 	}
 	return nil, false
@@ -418,6 +419,7 @@ func (n *workerNode) enqueue(s *measure.Snapshot) {
 		return
 	}
 	n.out.push(msg)
+	n.lastSeq.Store(s.Seq)
 	n.kick()
 }
 

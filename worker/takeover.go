@@ -60,6 +60,7 @@ func (w *Worker) dispatchTakenOver(ctx context.Context, added []*agent, since ti
 	}
 	w.dispatching.Add(1)
 	w.mu.Unlock()
+	ctx, cancel := w.untilStop(ctx)
 	arr := &sinceArrivals{next: w.cfg.Scenario.ArrivalsOf(agentNumbers(added), start), since: since}
 	now := time.Now()
 	for {
@@ -76,6 +77,7 @@ func (w *Worker) dispatchTakenOver(ctx context.Context, added []*agent, since ti
 	}
 	go func() {
 		defer w.dispatching.Done()
+		defer cancel()
 		w.disp.run(ctx, arr)
 	}()
 }

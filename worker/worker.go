@@ -231,6 +231,8 @@ func (w *Worker) waitConnected(ctx context.Context, deadline <-chan time.Time) i
 // duration. It blocks until the last job is sent or ctx ends, including the
 // jobs of agents taken over meanwhile.
 func (w *Worker) Dispatch(ctx context.Context, start time.Time) {
+	ctx, cancel := w.untilStop(ctx)
+	defer cancel()
 	w.mu.Lock()
 	w.dispatchStart = start
 	numbers := agentNumbers(w.agents)
@@ -240,6 +242,14 @@ func (w *Worker) Dispatch(ctx context.Context, start time.Time) {
 	w.dispatching.Done()
 	w.dispatching.Wait()
 	w.disp.wg.Wait()
+}
+
+// untilStop derives a context that Stop also ends, so that no dispatch
+// outlives the worker's last snapshot.
+func (w *Worker) untilStop(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	unhook := context.AfterFunc(w.runCtx, cancel)
+	return ctx, func() { unhook(); cancel() }
 }
 
 func agentNumbers(agents []*agent) []int {
@@ -266,8 +276,9 @@ func (w *Worker) Drain(ctx context.Context) int {
 	return w.disp.expireAll()
 }
 
-// Stop disconnects every session, emits a last snapshot and stops the
-// background loops. It is idempotent.
+// Stop disconnects every session, declares lost the jobs still
+// outstanding (a stop cut the drain short: nobody will see them complete),
+// emits a last snapshot and stops the background loops. It is idempotent.
 func (w *Worker) Stop() {
 	w.stopOnce.Do(func() {
 		for _, a := range w.agentList() {
@@ -277,7 +288,13 @@ func (w *Worker) Stop() {
 			s.stop()
 		}
 		w.cancel()
+		// Order matters: dispatch loops and their publishes end first, so
+		// nothing registers a job after the outstanding ones are declared
+		// lost and before the last snapshot counts them.
+		w.dispatching.Wait()
+		w.disp.wg.Wait()
 		w.wg.Wait()
+		w.disp.expireAll()
 		w.snapshot(time.Now())
 	})
 }

@@ -107,3 +107,22 @@ func TestJobFromEarlierRunIsStale(t *testing.T) {
 		t.Errorf("stale job recorded a latency: %+v", p)
 	}
 }
+
+// Stopping before the drain is over (an abort) declares the outstanding
+// jobs lost: every dispatched job ends completed or lost.
+func TestStopResolvesOutstandingJobs(t *testing.T) {
+	f := newFixture(t)
+	sc := testScenario(t, 2, 600)
+	c := newCollector()
+	w := f.worker(t, "w0", "run-4", sc, wire.Range{First: 0, Count: 2})
+	w.Start(c.emit)
+	connectAll(t, w, 2)
+	w.agents[0].stop() // its jobs will never complete
+	job := scenarios.Arrival{Agent: 0, Seq: 1, At: time.Now()}
+	w.disp.register(job)
+	w.disp.publishJob(context.Background(), job)
+	w.Stop()
+	if d, l := c.counter(measure.JobsDispatched), c.counter(measure.Lost); d != 1 || l != 1 {
+		t.Fatalf("dispatched %d lost %d, want the stopped run's open job counted lost", d, l)
+	}
+}

@@ -75,7 +75,11 @@ type PhaseDone struct {
 	Lost      int    `json:"lost,omitempty"`      // drain: jobs declared lost at the end
 	// Took is how long the phase took (a takeover: connecting the new agents).
 	Took time.Duration `json:"took,omitempty"`
-	Err  string        `json:"err,omitempty"`
+	// LastSnapshot is, on stop, the sequence number of the worker's final
+	// snapshot: it travels on another connection and may arrive after this
+	// report, so the coordinator waits for it before closing its books.
+	LastSnapshot uint64 `json:"last_snapshot,omitempty"`
+	Err          string `json:"err,omitempty"`
 }
 
 // Job identifies one job of the run and when it was due.
