@@ -117,6 +117,9 @@ func TestInterruptDrainsAndWritesRunDirectory(t *testing.T) {
 	if s["jobs_dispatched"].(float64) == 0 {
 		t.Error("summary has no jobs: the interrupted run lost its measurements")
 	}
+	if gap := s["jobs_accounting_gap"].(float64); gap != 0 {
+		t.Errorf("jobs_accounting_gap %v after Ctrl-C: every dispatched job must end completed or lost", gap)
+	}
 	events, _ := os.ReadFile(filepath.Join(run, "events.jsonl"))
 	if !strings.Contains(string(events), `"aborted"`) {
 		t.Errorf("events do not record the abort:\n%s", events)
