@@ -58,3 +58,10 @@ image: ## static bin/mqherd-static and the container image $(MQHERD_IMAGE) (FROM
 
 test-cluster: ## broker, coordinator, 3 workers in containers: worker killed, network partition, wrong key (needs Docker, Compose, python3)
 	MQHERD_IMAGE=$(MQHERD_IMAGE) bash infra/container/test-cluster.sh
+
+# The live dashboard in a real pseudo-terminal (tmux): installs tmux if absent.
+.PHONY: test-tui
+
+test-tui: ## the dashboard of the real binary in tmux: screen shows the agents, q drains and writes the run directory (installs tmux with apt-get if absent)
+	@command -v tmux >/dev/null 2>&1 || { apt-get update && apt-get install -y tmux; }
+	$(GO) test -race -count=1 -run TestDashboardInTmux -v ./reports/dashboard/

@@ -63,6 +63,12 @@ func coordinatorCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
+	tui, err := o.dashboard(stdout)
+	if err != nil {
+		return err
+	}
+	ctx, stop := context.WithCancel(ctx) // the dashboard's q stops the run as Ctrl-C does
+	defer stop()
 	cfg, err := nf.config(*name, cluster.Meta{Role: cluster.RoleCoordinator, Version: wire.Version}, nil)
 	if err != nil {
 		return err
@@ -75,6 +81,7 @@ func coordinatorCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	res, err := coordinate(ctx, coordinateOptions{
 		node: node, scenario: sc, workers: o.workers, minWorkers: *minWorkers, wait: *wait, lossGrace: o.lossGrace,
 		pkiDir: o.pkiDir, target: *target, serverName: *serverName, services: o.services, out: o.out,
+		tui: tui, stop: stop,
 	}, stdout, stderr)
 	if res != nil {
 		fmt.Fprintln(stdout)

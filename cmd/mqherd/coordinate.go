@@ -12,6 +12,7 @@ import (
 	"github.com/mqherd/mqherd/internal/cluster"
 	"github.com/mqherd/mqherd/internal/wire"
 	"github.com/mqherd/mqherd/reports"
+	"github.com/mqherd/mqherd/reports/dashboard"
 	"github.com/mqherd/mqherd/scenarios"
 )
 
@@ -29,7 +30,10 @@ type coordinateOptions struct {
 	serverName string
 	services   int
 	out        string
-	quiet      bool // no per-second line
+	quiet      bool   // no per-second line
+	tui        bool   // the live dashboard instead of the per-second line
+	stop       func() // cancels the run (the dashboard's first q)
+	dash       *dashboard.Sink
 }
 
 type runResult struct {
@@ -82,9 +86,17 @@ func coordinate(ctx context.Context, o coordinateOptions, stdout, stderr io.Writ
 		return authority.MaterialFor(r, pki.DefaultShardSize)
 	}
 	fmt.Fprintf(stderr, "coordinator %s at %s: waiting for %d workers\n", o.node.Name(), o.node.Addr(), o.workers)
+	clusterLog := stderr
+	if o.tui {
+		o.dash = dashboard.New(dashboard.Config{
+			Title: manifest.RunID, Agents: sc.Agents, Wall: sc.WallDuration(),
+			Stop: o.stop, ExitNow: func() { exitNow(stderr) }, Output: stdout,
+		})
+		clusterLog = o.dash.LogWriter(stderr) // lines during the dashboard go to its event log
+	}
 	return runOverCluster(ctx, o, manifest, scenarioYAML, coordinator.ClusterConfig{
 		Node: o.node, Workers: o.workers, MinWorkers: o.minWorkers, Wait: o.wait, LossGrace: o.lossGrace,
-		Assign: assign, Shards: shards, Run: coordinator.Config{Agents: sc.Agents}, RunID: manifest.RunID, Log: stderr,
+		Assign: assign, Shards: shards, Run: coordinator.Config{Agents: sc.Agents}, RunID: manifest.RunID, Log: clusterLog,
 	}, stdout, stderr)
 }
 
@@ -104,10 +116,19 @@ func runOverCluster(ctx context.Context, o coordinateOptions, m reports.Manifest
 	fmt.Fprintf(stderr, "run %s: %d agents on %d workers, phase %s x%g for %s; writing %s\n",
 		m.RunID, o.scenario.Agents, len(m.Plan), o.scenario.Phase, o.scenario.Speedup, o.scenario.WallDuration(), dir.Path())
 	sinks := []coordinator.Sink{dir}
-	if !o.quiet {
+	switch {
+	case o.dash != nil:
+		sinks = append(sinks, o.dash)
+		o.dash.Start()
+	case !o.quiet:
 		sinks = append(sinks, reports.NewProgressLine(stdout, o.scenario.Agents))
 	}
 	final, runErr := run.Run(ctx, sinks...)
+	if o.dash != nil { // give the terminal back before the summary
+		if err := o.dash.Wait(5*time.Second, stderr); err != nil {
+			fmt.Fprintf(stderr, "mqherd: dashboard: %v\n", err)
+		}
+	}
 	if final == nil {
 		return nil, runErr
 	}

@@ -111,11 +111,16 @@ func interrupts(stderr io.Writer) (context.Context, func()) {
 		fmt.Fprintln(stderr, "\nmqherd: interrupted: draining and writing the report (press Ctrl-C again to exit now)")
 		cancel()
 		if _, ok := <-sig; ok {
-			fmt.Fprintln(stderr, "mqherd: exiting now; the run directory holds everything measured up to the last second")
-			os.Exit(130)
+			exitNow(stderr)
 		}
 	}()
 	return ctx, func() { signal.Stop(sig); close(sig); cancel() }
+}
+
+// exitNow is the second Ctrl-C (or the dashboard's second q): exit at once.
+func exitNow(stderr io.Writer) {
+	fmt.Fprintln(stderr, "mqherd: exiting now; the run directory holds everything measured up to the last second")
+	os.Exit(130)
 }
 
 func versionCmd(_ context.Context, _ []string, stdout, _ io.Writer) error {

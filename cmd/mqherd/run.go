@@ -8,8 +8,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"time"
+
+	"github.com/mattn/go-isatty"
 
 	"github.com/mqherd/mqherd/internal/cluster"
 	"github.com/mqherd/mqherd/internal/wire"
@@ -32,6 +35,8 @@ type runOptions struct {
 	sourceIPs  ipRangeFlag   // local addresses to dial from
 	lossGrace  time.Duration // a worker gone this long is lost
 	quietLines bool          // no per-second line (tests)
+	tui        bool          // force the live dashboard
+	noTUI      bool          // force plain lines
 }
 
 func runFlags(fs *flag.FlagSet) *runOptions {
@@ -47,7 +52,24 @@ func runFlags(fs *flag.FlagSet) *runOptions {
 	fs.IntVar(&o.services, "services", 2, "print-service MQTT clients per worker")
 	fs.DurationVar(&o.lossGrace, "loss-grace", 5*time.Second, "how long a worker may be gone before its agents are re-assigned")
 	fs.Var(&o.sourceIPs, "source-ips", "local source addresses to dial from, e.g. 127.0.1.1-127.0.1.8 (default: any)")
+	fs.BoolVar(&o.tui, "tui", false, "show the live dashboard even when stdout is not a terminal")
+	fs.BoolVar(&o.noTUI, "no-tui", false, "print one plain line per second instead of the dashboard (default when stdout is not a terminal)")
 	return o
+}
+
+// dashboard decides between the live dashboard and plain lines: the flags,
+// else the dashboard only when stdout is a terminal.
+func (o *runOptions) dashboard(stdout io.Writer) (bool, error) {
+	switch {
+	case o.tui && o.noTUI:
+		return false, usageError{errors.New("--tui and --no-tui: choose one")}
+	case o.tui:
+		return true, nil
+	case o.noTUI:
+		return false, nil
+	}
+	f, ok := stdout.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd()), nil
 }
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -61,7 +83,13 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	res, err := runLocal(ctx, o, sc, stdout, stderr)
+	tui, err := o.dashboard(stdout)
+	if err != nil {
+		return err
+	}
+	ctx, stop := context.WithCancel(ctx) // the dashboard's q stops the run as Ctrl-C does
+	defer stop()
+	res, err := runLocal(ctx, o, sc, tui, stop, stdout, stderr)
 	if res != nil {
 		fmt.Fprintln(stdout)
 		reports.WriteSummary(stdout, res.summary, res.dir)
@@ -99,7 +127,7 @@ func (o *runOptions) loadScenario() (*scenarios.Scenario, error) {
 // runLocal runs the coordinator and --workers worker nodes in this process,
 // as a cluster on loopback (each worker on its own 127.0.0.x address) with a
 // key made for the run: the same path as a distributed run.
-func runLocal(ctx context.Context, o *runOptions, sc *scenarios.Scenario, stdout, stderr io.Writer) (*runResult, error) {
+func runLocal(ctx context.Context, o *runOptions, sc *scenarios.Scenario, tui bool, stop func(), stdout, stderr io.Writer) (*runResult, error) {
 	if _, err := worker.RaiseFileLimit(2*sc.Agents + 2*o.workers*o.services); err != nil {
 		return nil, fmt.Errorf("embedded broker and workers in one process: %w", err)
 	}
@@ -110,11 +138,16 @@ func runLocal(ctx context.Context, o *runOptions, sc *scenarios.Scenario, stdout
 		return nil, err
 	}
 	defer func() { _ = coordNode.Shutdown() }()
-	workersDone := startLocalWorkers(ctx, o, sc, key, coordNode.Addr())
+	// The local workers follow the coordinator's commands (an abort drains
+	// and stops them), not the signal; they are released when it returns.
+	workersCtx, releaseWorkers := context.WithCancel(context.Background())
+	defer releaseWorkers()
+	workersDone := startLocalWorkers(workersCtx, o, sc, key, coordNode.Addr())
 	res, err := coordinate(ctx, coordinateOptions{
 		node: coordNode, scenario: sc, workers: o.workers, wait: 30 * time.Second, lossGrace: o.lossGrace,
-		pkiDir: o.pkiDir, services: o.services, out: o.out, quiet: o.quietLines,
+		pkiDir: o.pkiDir, services: o.services, out: o.out, quiet: o.quietLines, tui: tui, stop: stop,
 	}, stdout, stderr)
+	releaseWorkers()
 	return res, errors.Join(err, <-workersDone)
 }
 
