@@ -68,7 +68,7 @@ func RunNode(ctx context.Context, cfg NodeConfig) error {
 	if err != nil {
 		return err // ErrJoin already asks whether every node has the same key
 	}
-	n := &workerNode{cfg: cfg, node: node, out: newOutbox(cfg.Outbox), results: make(chan phaseResult, 8),
+	n := &workerNode{cfg: cfg, node: node, out: newOutbox(cfg.Outbox), results: make(chan wire.PhaseDone, 8),
 		flushNow: make(chan struct{}, 1)}
 	fmt.Fprintf(cfg.Log, "worker %s joined the cluster at %s; waiting for an assignment\n", cc.Name, node.Addr())
 	defer func() {
@@ -84,7 +84,7 @@ type workerNode struct {
 	cfg      NodeConfig
 	node     *cluster.Node
 	out      *outbox
-	results  chan phaseResult // from phase goroutines to the loop
+	results  chan wire.PhaseDone // finished phases, from their goroutines to the loop
 	flushNow chan struct{}
 
 	coord   atomic.Value // string: the coordinator's name (set by Assign)
@@ -107,11 +107,6 @@ type workerNode struct {
 	endDispatch context.CancelFunc
 }
 
-// phaseResult is a finished phase, reported by its goroutine.
-type phaseResult struct {
-	done wire.PhaseDone
-}
-
 func (n *workerNode) loop(ctx context.Context) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -126,7 +121,7 @@ func (n *workerNode) loop(ctx context.Context) error {
 			if !ok {
 				return errors.New("cluster node shut down")
 			}
-			if err, end := n.handle(m); end {
+			if end, err := n.handle(m); end {
 				return err
 			}
 		case e, ok := <-n.node.Events():
@@ -134,11 +129,11 @@ func (n *workerNode) loop(ctx context.Context) error {
 				n.membership(e)
 			}
 		case r := <-n.results:
-			if err, end := n.phaseFinished(r); end {
+			if end, err := n.phaseFinished(r); end {
 				return err
 			}
 		case <-tick.C:
-			if err, end := n.alone(); end {
+			if end, err := n.alone(); end {
 				return err
 			}
 		}
@@ -146,21 +141,21 @@ func (n *workerNode) loop(ctx context.Context) error {
 }
 
 // handle acts on one message; end reports that the node's work is over.
-func (n *workerNode) handle(m cluster.Message) (error, bool) {
+func (n *workerNode) handle(m cluster.Message) (bool, error) {
 	kind, body, err := wire.Decode(m.Data)
 	if err != nil || !n.fromCoordinator(m.From, kind) {
-		return nil, false
+		return false, nil
 	}
 	switch kind {
 	case wire.KindAssign:
 		var a wire.Assign
 		if err := wire.Unmarshal(body, &a); err != nil {
-			return fmt.Errorf("assignment from %s: %w", m.From, err), true
+			return true, fmt.Errorf("assignment from %s: %w", m.From, err)
 		}
 		if err := n.assign(m.From, &a); err != nil {
-			return err, true
+			return true, err
 		}
-		return nil, false
+		return false, nil
 	case wire.KindPhase:
 		var p wire.Phase
 		if wire.Unmarshal(body, &p) == nil && p.RunID == n.runID {
@@ -179,12 +174,12 @@ func (n *workerNode) handle(m cluster.Message) (error, bool) {
 				n.w.Transfer(d.Transferred)
 			}
 			if err := n.finish("dismissed"); err != nil {
-				return err, true
+				return true, err
 			}
-			return ErrDismissed, true
+			return true, ErrDismissed
 		}
 	}
-	return nil, false
+	return false, nil
 }
 
 // fromCoordinator accepts commands only from this run's coordinator (before
@@ -251,9 +246,9 @@ func (n *workerNode) coordName() string {
 }
 
 // startPhase runs one phase on its own goroutine; stop ends the node.
-func (n *workerNode) startPhase(p wire.Phase) (error, bool) {
+func (n *workerNode) startPhase(p wire.Phase) (bool, error) {
 	if n.w == nil {
-		return nil, false
+		return false, nil
 	}
 	n.phase = p.Name
 	w, ctx := n.w, n.runCtx
@@ -261,13 +256,13 @@ func (n *workerNode) startPhase(p wire.Phase) (error, bool) {
 	case wire.PhaseConnect:
 		go func() {
 			c, err := w.Connect(ctx)
-			n.results <- phaseResult{wire.PhaseDone{RunID: n.runID, Name: p.Name, Connected: c, Err: errText(err)}}
+			n.results <- wire.PhaseDone{RunID: n.runID, Name: p.Name, Connected: c, Err: errText(err)}
 		}()
 	case wire.PhaseDispatch:
 		ctx, n.endDispatch = context.WithCancel(ctx)
 		go func() {
 			w.Dispatch(ctx, p.Start)
-			n.results <- phaseResult{wire.PhaseDone{RunID: n.runID, Name: p.Name}}
+			n.results <- wire.PhaseDone{RunID: n.runID, Name: p.Name}
 		}()
 	case wire.PhaseDrain:
 		if n.endDispatch != nil {
@@ -275,14 +270,14 @@ func (n *workerNode) startPhase(p wire.Phase) (error, bool) {
 		}
 		go func() {
 			lost := w.Drain(ctx)
-			n.results <- phaseResult{wire.PhaseDone{RunID: n.runID, Name: p.Name, Lost: lost}}
+			n.results <- wire.PhaseDone{RunID: n.runID, Name: p.Name, Lost: lost}
 		}()
 	case wire.PhaseStop:
 		n.stopWorker()
 		n.reply(wire.PhaseDone{RunID: n.runID, Name: wire.PhaseStop, LastSnapshot: n.lastSeq.Load()})
-		return nil, true
+		return true, nil
 	}
-	return nil, false
+	return false, nil
 }
 
 func (n *workerNode) takeover(t wire.Takeover) {
@@ -293,47 +288,47 @@ func (n *workerNode) takeover(t wire.Takeover) {
 	fmt.Fprintf(n.cfg.Log, "taking over %v from %s\n", t.Agents, t.From)
 	go func() {
 		c, took, err := w.Takeover(ctx, t)
-		n.results <- phaseResult{wire.PhaseDone{RunID: n.runID, Name: wire.PhaseTakeover, Connected: c, Took: took, Err: errText(err)}}
+		n.results <- wire.PhaseDone{RunID: n.runID, Name: wire.PhaseTakeover, Connected: c, Took: took, Err: errText(err)}
 	}()
 }
 
 // phaseFinished reports a finished phase, or, with the coordinator gone,
 // moves on by itself.
-func (n *workerNode) phaseFinished(r phaseResult) (error, bool) {
-	n.reply(r.done)
-	if n.coordUp.Load() || r.done.Name == wire.PhaseTakeover {
-		return nil, false
+func (n *workerNode) phaseFinished(d wire.PhaseDone) (bool, error) {
+	n.reply(d)
+	if n.coordUp.Load() || d.Name == wire.PhaseTakeover {
+		return false, nil
 	}
-	return n.advanceAlone(r.done.Name)
+	return n.advanceAlone(d.Name)
 }
 
 // advanceAlone finishes the plan without the coordinator: after dispatch,
 // drain; after drain, stop and deliver or keep what was measured.
-func (n *workerNode) advanceAlone(finished string) (error, bool) {
+func (n *workerNode) advanceAlone(finished string) (bool, error) {
 	switch finished {
 	case wire.PhaseDispatch:
 		fmt.Fprintln(n.cfg.Log, "coordinator unreachable: draining on my own")
 		return n.startPhase(wire.Phase{RunID: n.runID, Name: wire.PhaseDrain})
 	case wire.PhaseDrain:
-		return n.finish("coordinator unreachable"), true
+		return true, n.finish("coordinator unreachable")
 	}
-	return nil, false
+	return false, nil
 }
 
 // alone runs every second: if the coordinator has been gone too long
 // before dispatch started, the node gives up and keeps what it measured.
-func (n *workerNode) alone() (error, bool) {
+func (n *workerNode) alone() (bool, error) {
 	n.holdIfCutOff()
 	if n.w == nil || n.coordUp.Load() || n.lostAt.IsZero() {
-		return nil, false
+		return false, nil
 	}
 	if n.phase == wire.PhaseDispatch || n.phase == wire.PhaseDrain {
-		return nil, false // finishing the plan; advanceAlone takes over
+		return false, nil // finishing the plan; advanceAlone takes over
 	}
 	if time.Since(n.lostAt) < n.cfg.CoordinatorWait {
-		return nil, false
+		return false, nil
 	}
-	return n.finish("coordinator gone before dispatch"), true
+	return true, n.finish("coordinator gone before dispatch")
 }
 
 // holdIfCutOff stops reconnects for the rest of the run once nothing has
