@@ -11,7 +11,6 @@ import (
 
 	"github.com/mqherd/mqherd/internal/cluster"
 	"github.com/mqherd/mqherd/internal/wire"
-	"github.com/mqherd/mqherd/reports"
 	"github.com/mqherd/mqherd/worker"
 )
 
@@ -56,14 +55,7 @@ func coordinatorCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	target := fs.String("target", "", "broker host:port; default: start the embedded broker on loopback")
 	serverName := fs.String("server-name", "", "TLS server name for the broker (default: the target's host)")
 	name := fs.String("name", "coordinator", "this node's name in the cluster")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
-	}
-	sc, err := o.loadScenario()
-	if err != nil {
-		return err
-	}
-	tui, err := o.dashboard(stdout)
+	sc, tui, err := o.parse(fs, args, stdout)
 	if err != nil {
 		return err
 	}
@@ -83,10 +75,7 @@ func coordinatorCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 		pkiDir: o.pkiDir, target: *target, serverName: *serverName, services: o.services, out: o.out,
 		tui: tui, stop: stop,
 	}, stdout, stderr)
-	if res != nil {
-		fmt.Fprintln(stdout)
-		reports.WriteSummary(stdout, res.summary, res.dir)
-	}
+	printSummary(stdout, res)
 	return err
 }
 

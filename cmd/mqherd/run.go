@@ -76,25 +76,37 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	o := runFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
-	}
-	sc, err := o.loadScenario()
-	if err != nil {
-		return err
-	}
-	tui, err := o.dashboard(stdout)
+	sc, tui, err := o.parse(fs, args, stdout)
 	if err != nil {
 		return err
 	}
 	ctx, stop := context.WithCancel(ctx) // the dashboard's q stops the run as Ctrl-C does
 	defer stop()
 	res, err := runLocal(ctx, o, sc, tui, stop, stdout, stderr)
+	printSummary(stdout, res)
+	return err
+}
+
+// parse reads the flags of `run` or `coordinator`, loads the scenario and
+// decides between the dashboard and plain lines.
+func (o *runOptions) parse(fs *flag.FlagSet, args []string, stdout io.Writer) (*scenarios.Scenario, bool, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, false, usageError{err}
+	}
+	sc, err := o.loadScenario()
+	if err != nil {
+		return nil, false, err
+	}
+	tui, err := o.dashboard(stdout)
+	return sc, tui, err
+}
+
+// printSummary prints a run's summary, if it got far enough to have one.
+func printSummary(stdout io.Writer, res *runResult) {
 	if res != nil {
 		fmt.Fprintln(stdout)
 		reports.WriteSummary(stdout, res.summary, res.dir)
 	}
-	return err
 }
 
 // loadScenario opens the scenario and applies the flag overrides.
