@@ -32,6 +32,7 @@ func (c *ClusterRun) reassign(lost string) error {
 	}
 	takeovers := map[string]*wire.Takeover{}
 	var moves []string
+	var handed []wire.Job
 	for _, r := range ranges {
 		pieces, err := splitRange(r, survivors)
 		if err != nil {
@@ -43,13 +44,15 @@ func (c *ClusterRun) reassign(lost string) error {
 				t = &wire.Takeover{RunID: c.cfg.RunID, From: lost, Since: since}
 				takeovers[p.Worker] = t
 			}
+			jobs := jobsIn(outstanding, p.Agents)
 			t.Agents = append(t.Agents, p.Agents)
-			t.Inherited = append(t.Inherited, jobsIn(outstanding, p.Agents)...)
+			t.Inherited = append(t.Inherited, jobs...)
+			handed = append(handed, jobs...)
 			moves = append(moves, fmt.Sprintf("agents %d-%d -> %s", p.Agents.First, p.Agents.End()-1, p.Worker))
 		}
 	}
 	c.mu.Lock()
-	c.handed[lost] = jobsIn(outstanding, wire.Range{First: 0, Count: 1 << 30})
+	c.handed[lost] = handed
 	c.mu.Unlock()
 	for _, name := range sortedKeys(takeovers) {
 		if err := c.sendTakeover(name, takeovers[name]); err != nil {

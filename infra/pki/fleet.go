@@ -65,17 +65,7 @@ func (f *Fleet) Service(id string) (tls.Certificate, error) { return f.identity(
 // Roots returns the pool that verifies the broker.
 func (f *Fleet) Roots() *x509.CertPool { return f.roots }
 
-func (f *Fleet) identity(cn string) (tls.Certificate, error) {
-	n, err := ShardOf(cn, f.shardSize)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	s, err := f.shard(n)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	return s.Leaf(cn)
-}
+func (f *Fleet) identity(cn string) (tls.Certificate, error) { return mint(f.shard, cn, f.shardSize) }
 
 // materialShards holds shards received as material.
 type materialShards struct {

@@ -30,11 +30,17 @@ func ShardOf(cn string, shardSize int) (int, error) {
 
 // Identity mints cn's certificate with the shard ShardOf assigns it.
 func (a *Authority) Identity(cn string, shardSize int) (tls.Certificate, error) {
+	return mint(a.Shard, cn, shardSize)
+}
+
+// mint signs cn's certificate with the shard ShardOf assigns it, taken
+// from shard (a PKI directory, or an assignment's material).
+func mint(shard func(int) (*Shard, error), cn string, shardSize int) (tls.Certificate, error) {
 	n, err := ShardOf(cn, shardSize)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
-	s, err := a.Shard(n)
+	s, err := shard(n)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
