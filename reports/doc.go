@@ -1,7 +1,12 @@
 // Package reports owns what a run leaves behind and what people read: the
-// run directory (manifest, time series, snapshots, events, summary,
-// histograms), the summary, and the plain progress line. It reads the
-// coordinator's aggregate (internal/measure); nothing it writes flows back.
+// run directory (written as the run goes, read back by ReadRun), the
+// summary and the plain progress line, and the reports rebuilt offline
+// from a run directory alone: Report (Markdown, JSON and a self-contained
+// HTML page with gonum/plot SVG charts), exclusion of windows, Comparison
+// of runs with the weighted Scoring matrix, and the cost model (Prices,
+// CAPEX/OPEX estimates). The live dashboard is the subpackage dashboard.
+// It reads the coordinator's aggregate (internal/measure) and scenarios'
+// traffic profile; nothing it writes flows back.
 //
-// It must not import worker, coordinator or cmd.
+// It must not import worker, coordinator, infra or cmd.
 package reports
