@@ -1,0 +1,190 @@
+package reports
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+)
+
+// comparePage is what the comparison template renders.
+type comparePage struct {
+	Title         string
+	Runs          htmlTable
+	Notes         []string
+	Baseline      string
+	Figures       htmlTable
+	Metrics       []compareMetric
+	Errors        *htmlTable
+	ErrorChart    htmlFigure
+	Agents        htmlFigure
+	Scoring       htmlTable
+	Whys          []string
+	ScoringSource string
+	Cost          htmlTable
+}
+
+// compareMetric is one latency metric: every run's percentile
+// distribution overlaid, and the table of its percentiles.
+type compareMetric struct {
+	Name  string
+	Chart htmlFigure
+	Table htmlTable
+}
+
+// WriteHTML writes the comparison as one self-contained HTML page (inline
+// CSS and SVG; nothing loaded, no http:// or https:// address): the runs,
+// figures with deltas, overlaid percentile distributions, errors, the
+// connected agents and cumulative errors of every run over time, the
+// scoring matrix and the cost.
+func (c *Comparison) WriteHTML(w io.Writer) error {
+	p := &comparePage{Title: "mqherd comparison: " + c.scenarios(), Notes: c.notes(), Baseline: c.Runs[0].Label,
+		Runs: c.htmlRuns(), Figures: c.htmlFigures(), Errors: c.htmlErrors(), ScoringSource: c.ScoringSource,
+		Scoring: c.htmlScoring(), Cost: c.htmlCost()}
+	for _, a := range c.Scoring.Attributes {
+		p.Whys = append(p.Whys, a.Name+": "+a.Why)
+	}
+	var err error
+	if p.Metrics, err = c.htmlMetrics(); err != nil {
+		return err
+	}
+	if p.ErrorChart, p.Agents, err = c.htmlTimeCharts(); err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := executeHTML(&b, "comparepage", p); err != nil {
+		return err
+	}
+	_, err = w.Write(b.Bytes())
+	return err
+}
+
+func (c *Comparison) htmlRuns() htmlTable {
+	t := htmlTable{Head: []string{"run", "target", "address", "scenario", "run id", "started", "agents", "duration"}}
+	for _, r := range c.Runs {
+		t.add(r.Label, r.Run.Target, r.Run.TargetAddress, r.Run.Scenario, r.Run.RunID,
+			r.Run.Started.UTC().Format(time.RFC3339), strconv.Itoa(r.Figures.Agents), fmtF(r.Figures.DurationS, 1)+" s")
+	}
+	return t
+}
+
+func (c *Comparison) htmlFigures() htmlTable {
+	t := htmlTable{Head: c.header("figure"), Num: true}
+	for _, row := range compareRows() {
+		cells := []string{row.name}
+		base := row.get(&c.Runs[0].Figures)
+		for i := range c.Runs {
+			v := row.get(&c.Runs[i].Figures)
+			cell := fmtValue(v)
+			if i > 0 {
+				cell += " (" + delta(row, base, v) + ")"
+			}
+			cells = append(cells, cell)
+		}
+		t.add(cells...)
+	}
+	return t
+}
+
+func (c *Comparison) htmlMetrics() ([]compareMetric, error) {
+	var out []compareMetric
+	for m := range c.Runs[0].Latency {
+		name := c.Runs[0].Latency[m].Metric
+		curves := make([]Curve, 0, len(c.Runs))
+		t := htmlTable{Head: []string{"run", "samples"}, Num: true}
+		for _, p := range mdPercentiles() {
+			t.Head = append(t.Head, strconv.FormatFloat(p, 'f', -1, 64)+"%")
+		}
+		for _, r := range c.Runs {
+			l := r.Latency[m]
+			curves = append(curves, Curve{Name: r.Label, Points: l.Distribution})
+			cells := []string{r.Label, itoa(l.Percentiles.Count)}
+			for _, p := range mdPercentiles() {
+				cells = append(cells, valueAt(l.Distribution, p))
+			}
+			t.add(cells...)
+		}
+		svg, err := PercentileChart(name+": percentile distribution (ms)", curves...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, compareMetric{Name: name, Table: t, Chart: htmlFigure{ID: "compare-" + anchor(name),
+			SVG: trusted(svg), Caption: fmt.Sprintf("%s latency against percentile (log scale), one curve per run.", name)}})
+	}
+	return out, nil
+}
+
+func (c *Comparison) htmlErrors() *htmlTable {
+	if len(c.ErrorKeys) == 0 {
+		return nil
+	}
+	t := &htmlTable{Head: c.header("error"), Num: true}
+	for _, k := range c.ErrorKeys {
+		cells := []string{k}
+		for _, r := range c.Runs {
+			cells = append(cells, itoa(r.Figures.ErrorsByKind[k]))
+		}
+		t.add(cells...)
+	}
+	return t
+}
+
+// htmlTimeCharts are every run's cumulative errors and connected agents
+// over its seconds, overlaid (each run on its own clock).
+func (c *Comparison) htmlTimeCharts() (errs, agents htmlFigure, err error) {
+	var errLines, agentLines []Line
+	for _, r := range c.Runs {
+		total := 0.0
+		errLines = append(errLines, rowLine(r.series, r.Label, func(row *SecondRow) (float64, bool) {
+			for _, v := range row.Errors {
+				total += float64(v)
+			}
+			return total, true
+		}))
+		agentLines = append(agentLines, rowLine(r.series, r.Label, func(row *SecondRow) (float64, bool) {
+			return float64(row.AgentsConnected), true
+		}))
+	}
+	svg, err := TimeSeriesChart(TimeChart{Title: "Errors, cumulative", YLabel: "errors", Lines: errLines})
+	if err != nil {
+		return errs, agents, err
+	}
+	errs = htmlFigure{ID: "compare-errors", SVG: trusted(svg), Caption: "Every run's errors of all kinds, cumulative, against seconds since its start."}
+	if svg, err = TimeSeriesChart(TimeChart{Title: "Agents connected", YLabel: "agents", Lines: agentLines}); err != nil {
+		return errs, agents, err
+	}
+	agents = htmlFigure{ID: "compare-agents", SVG: trusted(svg), Caption: "Every run's connected agents against seconds since its start."}
+	return errs, agents, nil
+}
+
+func (c *Comparison) htmlScoring() htmlTable {
+	m := c.Scoring
+	t := htmlTable{Head: append([]string{"attribute", "weight", "formula"}, m.Labels...)}
+	for _, a := range m.Attributes {
+		cells := []string{a.Name, fmtValue(a.Weight), a.Formula}
+		for j := range a.Scores {
+			cells = append(cells, fmt.Sprintf("%.2f (%.2f)", a.Scores[j], a.Weighted[j]))
+		}
+		t.add(cells...)
+	}
+	total := []string{"total", "100", ""}
+	for _, v := range m.Totals {
+		total = append(total, fmtF(v, 2))
+	}
+	t.add(total...)
+	return t
+}
+
+func (c *Comparison) htmlCost() htmlTable {
+	t := htmlTable{Head: []string{"run", "priced as", "CAPEX (USD)", "OPEX per month (USD)", "first year (USD)"}, Num: true}
+	for _, r := range c.Runs {
+		if r.Cost == nil {
+			t.add(r.Label, "no cost section", "-", "-", "-")
+			continue
+		}
+		e := r.Cost.EstimateFor(r.Run.Target)
+		t.add(r.Label, e.Target, fmtF(e.CAPEXUSD, 2), fmtF(e.MonthlyOPEXUSD, 2), fmtF(e.FirstYearUSD, 2))
+	}
+	return t
+}
