@@ -35,6 +35,8 @@ func commands() []command {
 		{"profile", "print a scenario's traffic profile: agents, jobs/week, msg/s per segment", profileCmd},
 		{"certs", "write a CA bundle, a broker certificate and optionally agent certificates", certsCmd},
 		{"broker", "run the embedded mutual-TLS broker alone", brokerCmd},
+		{"report", "rebuild a run's report (HTML, Markdown, JSON) from its run directory", reportCmd},
+		{"compare", "set runs side by side: figures with deltas, latency, errors, scoring matrix, cost", compareCmd},
 		{"version", "print the version", versionCmd},
 	}
 }

@@ -68,12 +68,13 @@ func TestRunWritesCompleteRunDirectory(t *testing.T) {
 		t.Errorf("jobs dispatched %v completed %v", d, c)
 	}
 	for _, f := range []string{"manifest.json", "scenario.yaml", "summary.json", "timeseries.csv", "events.jsonl",
-		"snapshots.jsonl", "job_delivery.hgrm", "status_delivery.hgrm", "job_end_to_end.hgrm", "connect.hgrm"} {
+		"snapshots.jsonl", "job_delivery.hgrm", "status_delivery.hgrm", "job_end_to_end.hgrm", "connect.hgrm",
+		"report.html", "report.md", "report.json"} {
 		if st, err := os.Stat(filepath.Join(run, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s missing or empty: %v", f, err)
 		}
 	}
-	for _, want := range []string{"job_end_to_end", "run directory"} {
+	for _, want := range []string{"job_end_to_end", "run directory", filepath.Join(run, "report.html")} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary output lacks %q:\n%s", want, out)
 		}

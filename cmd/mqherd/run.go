@@ -101,11 +101,22 @@ func (o *runOptions) parse(fs *flag.FlagSet, args []string, stdout io.Writer) (*
 	return sc, tui, err
 }
 
-// printSummary prints a run's summary, if it got far enough to have one.
+// printSummary prints a run's summary, if it got far enough to have one,
+// and writes its report (HTML, Markdown, JSON) into the run directory. A
+// report that cannot be written is a warning: the run directory holds the
+// data, and `mqherd report` rebuilds it.
 func printSummary(stdout io.Writer, res *runResult) {
-	if res != nil {
-		fmt.Fprintln(stdout)
-		reports.WriteSummary(stdout, res.summary, res.dir)
+	if res == nil {
+		return
+	}
+	fmt.Fprintln(stdout)
+	reports.WriteSummary(stdout, res.summary, res.dir)
+	rep, err := reports.BuildFromDir(res.dir, reports.BuildRequest{})
+	if err == nil {
+		err = writeForms(stdout, res.dir, "report", []string{"html", "md", "json"}, rep)
+	}
+	if err != nil {
+		fmt.Fprintf(stdout, "mqherd: warning: report not written (mqherd report %s retries): %v\n", res.dir, err)
 	}
 }
 
