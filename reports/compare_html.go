@@ -4,25 +4,23 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"strconv"
-	"time"
 )
 
 // comparePage is what the comparison template renders.
 type comparePage struct {
 	Title         string
-	Runs          htmlTable
+	Runs          *table
 	Notes         []string
 	Baseline      string
-	Figures       htmlTable
+	Figures       *table
 	Metrics       []compareMetric
-	Errors        *htmlTable
+	Errors        *table // nil: no run had an error
 	ErrorChart    htmlFigure
 	Agents        htmlFigure
-	Scoring       htmlTable
+	Scoring       *table
 	Whys          []string
 	ScoringSource string
-	Cost          htmlTable
+	Cost          *table
 }
 
 // compareMetric is one latency metric: every run's percentile
@@ -30,7 +28,7 @@ type comparePage struct {
 type compareMetric struct {
 	Name  string
 	Chart htmlFigure
-	Table htmlTable
+	Table *table
 }
 
 // WriteHTML writes the comparison as one self-contained HTML page (inline
@@ -40,8 +38,8 @@ type compareMetric struct {
 // scoring matrix and the cost.
 func (c *Comparison) WriteHTML(w io.Writer) error {
 	p := &comparePage{Title: "mqherd comparison: " + c.scenarios(), Notes: c.notes(), Baseline: c.Runs[0].Label,
-		Runs: c.htmlRuns(), Figures: c.htmlFigures(), Errors: c.htmlErrors(), ScoringSource: c.ScoringSource,
-		Scoring: c.htmlScoring(), Cost: c.htmlCost()}
+		Runs: c.runTable(""), Figures: c.figureTable(), Errors: c.errorTable(), ScoringSource: c.ScoringSource,
+		Scoring: c.htmlScoring(), Cost: c.costTable()}
 	for _, a := range c.Scoring.Attributes {
 		p.Whys = append(p.Whys, a.Name+": "+a.Why)
 	}
@@ -60,74 +58,22 @@ func (c *Comparison) WriteHTML(w io.Writer) error {
 	return err
 }
 
-func (c *Comparison) htmlRuns() htmlTable {
-	t := htmlTable{Head: []string{"run", "target", "address", "scenario", "run id", "started", "agents", "duration"}}
-	for _, r := range c.Runs {
-		t.add(r.Label, r.Run.Target, r.Run.TargetAddress, r.Run.Scenario, r.Run.RunID,
-			r.Run.Started.UTC().Format(time.RFC3339), strconv.Itoa(r.Figures.Agents), fmtF(r.Figures.DurationS, 1)+" s")
-	}
-	return t
-}
-
-func (c *Comparison) htmlFigures() htmlTable {
-	t := htmlTable{Head: c.header("figure"), Num: true}
-	for _, row := range compareRows() {
-		cells := []string{row.name}
-		base := row.get(&c.Runs[0].Figures)
-		for i := range c.Runs {
-			v := row.get(&c.Runs[i].Figures)
-			cell := fmtValue(v)
-			if i > 0 {
-				cell += " (" + delta(row, base, v) + ")"
-			}
-			cells = append(cells, cell)
-		}
-		t.add(cells...)
-	}
-	return t
-}
-
 func (c *Comparison) htmlMetrics() ([]compareMetric, error) {
 	var out []compareMetric
 	for m := range c.Runs[0].Latency {
 		name := c.Runs[0].Latency[m].Metric
 		curves := make([]Curve, 0, len(c.Runs))
-		t := htmlTable{Head: []string{"run", "samples"}, Num: true}
-		for _, p := range mdPercentiles() {
-			t.Head = append(t.Head, strconv.FormatFloat(p, 'f', -1, 64)+"%")
-		}
 		for _, r := range c.Runs {
-			l := r.Latency[m]
-			curves = append(curves, Curve{Name: r.Label, Points: l.Distribution})
-			cells := []string{r.Label, itoa(l.Percentiles.Count)}
-			for _, p := range mdPercentiles() {
-				cells = append(cells, valueAt(l.Distribution, p))
-			}
-			t.add(cells...)
+			curves = append(curves, Curve{Name: r.Label, Points: r.Latency[m].Distribution})
 		}
 		svg, err := PercentileChart(name+": percentile distribution (ms)", curves...)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, compareMetric{Name: name, Table: t, Chart: htmlFigure{ID: "compare-" + anchor(name),
+		out = append(out, compareMetric{Name: name, Table: c.latencyTable(m), Chart: htmlFigure{ID: "compare-" + anchor(name),
 			SVG: trusted(svg), Caption: fmt.Sprintf("%s latency against percentile (log scale), one curve per run.", name)}})
 	}
 	return out, nil
-}
-
-func (c *Comparison) htmlErrors() *htmlTable {
-	if len(c.ErrorKeys) == 0 {
-		return nil
-	}
-	t := &htmlTable{Head: c.header("error"), Num: true}
-	for _, k := range c.ErrorKeys {
-		cells := []string{k}
-		for _, r := range c.Runs {
-			cells = append(cells, itoa(r.Figures.ErrorsByKind[k]))
-		}
-		t.add(cells...)
-	}
-	return t
 }
 
 // htmlTimeCharts are every run's cumulative errors and connected agents
@@ -158,9 +104,9 @@ func (c *Comparison) htmlTimeCharts() (errs, agents htmlFigure, err error) {
 	return errs, agents, nil
 }
 
-func (c *Comparison) htmlScoring() htmlTable {
+func (c *Comparison) htmlScoring() *table {
 	m := c.Scoring
-	t := htmlTable{Head: append([]string{"attribute", "weight", "formula"}, m.Labels...)}
+	t := &table{Head: append([]string{"attribute", "weight", "formula"}, m.Labels...)}
 	for _, a := range m.Attributes {
 		cells := []string{a.Name, fmtValue(a.Weight), a.Formula}
 		for j := range a.Scores {
@@ -173,18 +119,5 @@ func (c *Comparison) htmlScoring() htmlTable {
 		total = append(total, fmtF(v, 2))
 	}
 	t.add(total...)
-	return t
-}
-
-func (c *Comparison) htmlCost() htmlTable {
-	t := htmlTable{Head: []string{"run", "priced as", "CAPEX (USD)", "OPEX per month (USD)", "first year (USD)"}, Num: true}
-	for _, r := range c.Runs {
-		if r.Cost == nil {
-			t.add(r.Label, "no cost section", "-", "-", "-")
-			continue
-		}
-		e := r.Cost.EstimateFor(r.Run.Target)
-		t.add(r.Label, e.Target, fmtF(e.CAPEXUSD, 2), fmtF(e.MonthlyOPEXUSD, 2), fmtF(e.FirstYearUSD, 2))
-	}
 	return t
 }

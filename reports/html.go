@@ -34,31 +34,21 @@ type htmlPage struct {
 	Ended      string
 	Duration   string
 	Notes      []string
-	Summary    htmlTable
-	Exclusions *htmlTable
-	Latency    htmlTable
-	Percentile htmlTable
+	Summary    *table
+	Exclusions *table // nil: nothing excluded
+	Latency    *table
+	Percentile *table
 	Metrics    []htmlMetric
-	Errors     *htmlTable // nil: no errors
+	Errors     *table // nil: no errors
 	ErrorChart *htmlFigure
-	Phases     htmlTable
+	Phases     *table
 	Agents     htmlFigure
 	Messages   htmlFigure
-	Workers    htmlTable
-	Events     htmlTable
+	Workers    *table
+	Events     *table
 	Windows    []string
 	Cost       template.HTML // "" without a cost section
 }
-
-// htmlTable is a table: a header row and rows of cells. Num right-aligns
-// every column but the first.
-type htmlTable struct {
-	Head []string
-	Rows [][]string
-	Num  bool
-}
-
-func (t *htmlTable) add(cells ...string) { t.Rows = append(t.Rows, cells) }
 
 // htmlFigure is one chart: its id (the anchor a reader or test finds it
 // by), the inline SVG and its caption.
@@ -123,14 +113,14 @@ func (r *Report) htmlPage() (*htmlPage, error) {
 	p := &htmlPage{Title: fmt.Sprintf("mqherd report: %s against %s", ri.Scenario, ri.Target), Run: ri,
 		Started: ri.Started.UTC().Format(time.RFC3339), Ended: ri.Ended.UTC().Format(time.RFC3339),
 		Duration: ri.Ended.Sub(ri.Started).Round(time.Second).String(), Notes: r.Notes,
-		Summary: r.htmlSummary(), Exclusions: r.htmlExclusions(), Phases: r.htmlPhases(),
-		Workers: r.htmlWorkers(), Events: r.htmlEvents(), Windows: windowList(r.Windows)}
-	p.Latency, p.Percentile = r.htmlLatencyTables()
+		Summary: r.summaryTable(), Exclusions: r.exclusionTable(), Latency: r.latencyTable(),
+		Percentile: r.percentileTable(), Errors: r.errorTable(), Phases: r.phaseTable(),
+		Workers: r.workerTable(), Events: r.eventTable(), Windows: windowList(r.Windows)}
 	var err error
 	if p.Metrics, err = r.htmlMetrics(); err != nil {
 		return nil, err
 	}
-	if p.Errors, p.ErrorChart, err = r.htmlErrors(); err != nil {
+	if p.ErrorChart, err = r.htmlErrorChart(); err != nil {
 		return nil, err
 	}
 	if p.Agents, p.Messages, err = r.htmlActivity(); err != nil {
@@ -144,63 +134,6 @@ func (r *Report) htmlPage() (*htmlPage, error) {
 		p.Cost = template.HTML(b.String()) //nolint:gosec // html/template escaped it
 	}
 	return p, nil
-}
-
-func (r *Report) htmlSummary() htmlTable {
-	rows := summaryRows(&r.Figures)
-	if r.Unexcluded == nil {
-		t := htmlTable{Head: []string{"figure", "value"}, Num: true}
-		for _, row := range rows {
-			t.add(row[0], row[1])
-		}
-		return t
-	}
-	all := summaryRows(r.Unexcluded)
-	t := htmlTable{Head: []string{"figure", "reported (windows excluded)", "whole run"}, Num: true}
-	for i, row := range rows {
-		t.add(row[0], row[1], all[i][1])
-	}
-	return t
-}
-
-func (r *Report) htmlExclusions() *htmlTable {
-	if len(r.Exclusions) == 0 {
-		return nil
-	}
-	t := &htmlTable{Head: []string{"window (s after start)", "why", "seconds removed", "messages sent",
-		"jobs completed", "errors", "latency samples"}}
-	for _, e := range r.Exclusions {
-		t.add(fmt.Sprintf("%s-%s", fmtF(e.FromS, 0), fmtF(e.ToS, 0)), e.Why, strconv.Itoa(e.Seconds),
-			itoa(e.Counters[measure.MessagesSent.String()]), itoa(e.Counters[measure.JobsCompleted.String()]),
-			itoa(sum(e.Errors)), itoa(sum(e.Samples)))
-	}
-	return t
-}
-
-func sum(m map[string]int64) int64 {
-	var n int64
-	for _, v := range m {
-		n += v
-	}
-	return n
-}
-
-func (r *Report) htmlLatencyTables() (summary, dist htmlTable) {
-	summary = htmlTable{Head: []string{"metric", "samples", "p50", "p90", "p99", "p99.9", "max"}, Num: true}
-	dist = htmlTable{Head: []string{"metric"}, Num: true}
-	for _, p := range mdPercentiles() {
-		dist.Head = append(dist.Head, strconv.FormatFloat(p, 'f', -1, 64)+"%")
-	}
-	for _, l := range r.Latency {
-		p := l.Percentiles
-		summary.add(l.Metric, itoa(p.Count), fmtMs(p.P50), fmtMs(p.P90), fmtMs(p.P99), fmtMs(p.P999), fmtMs(p.Max))
-		cells := []string{l.Metric}
-		for _, q := range mdPercentiles() {
-			cells = append(cells, valueAt(l.Distribution, q))
-		}
-		dist.add(cells...)
-	}
-	return summary, dist
 }
 
 // htmlMetrics charts each latency metric: histogram, percentile
@@ -308,37 +241,18 @@ func counterLine(rows []SecondRow, name string, c measure.Counter) Line {
 	return rowLine(rows, name, func(r *SecondRow) (float64, bool) { return float64(r.Counter(c)), true })
 }
 
-// htmlErrors is the errors table (nil: no errors) and the cumulative
-// errors chart.
-func (r *Report) htmlErrors() (*htmlTable, *htmlFigure, error) {
+// htmlErrorChart is the cumulative errors chart; nil: no errors.
+func (r *Report) htmlErrorChart() (*htmlFigure, error) {
 	if len(r.ErrorKeys) == 0 {
-		return nil, nil, nil
-	}
-	t := &htmlTable{Head: []string{"error", "count (reported)", "first second", "last second", "peak in one second"}, Num: true}
-	for _, k := range r.ErrorKeys {
-		first, last, peak := errorSpan(r.Series, k)
-		t.add(k, itoa(r.Figures.ErrorsByKind[k]), strconv.Itoa(first), strconv.Itoa(last), itoa(peak))
+		return nil, nil
 	}
 	svg, err := TimeSeriesChart(TimeChart{Title: "Cumulative errors by kind", YLabel: "errors since start",
 		Lines: cumulativeErrorLines(r.Series, r.ErrorKeys), Windows: r.Windows})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return t, &htmlFigure{ID: "fig-errors-cumulative", SVG: trusted(svg),
+	return &htmlFigure{ID: "fig-errors-cumulative", SVG: trusted(svg),
 		Caption: "Running total of each error kind; excluded seconds are left out of the totals and not drawn." + windowCaption(r.Windows)}, nil
-}
-
-// errorSpan is the first and last second with error k, and its most in one second.
-func errorSpan(rows []SecondRow, k string) (first, last int, peak int64) {
-	for _, row := range rows {
-		if v := row.Errors[k]; v > 0 {
-			if first == 0 {
-				first = row.Second
-			}
-			last, peak = row.Second, max(peak, v)
-		}
-	}
-	return first, last, peak
 }
 
 // htmlActivity charts connected agents and messages per second.
@@ -379,44 +293,9 @@ func windowList(ws []Window) []string {
 	return out
 }
 
-func (r *Report) htmlPhases() htmlTable {
-	t := htmlTable{Head: []string{"phase", "seconds", "agents connected (min-max)", "messages sent per s (mean)",
-		"errors", "worst 1-s job_delivery p99 (ms)"}, Num: true}
-	for _, p := range phaseStats(r.Series) {
-		t.add(p.phase, strconv.Itoa(p.seconds), fmt.Sprintf("%d-%d", p.minConnected, p.maxConnected),
-			fmtF(float64(p.sent)/float64(p.seconds), 1), itoa(p.errors), fmtMs(p.worstP99))
-	}
-	return t
-}
-
-func (r *Report) htmlWorkers() htmlTable {
-	t := htmlTable{Head: []string{"worker", "state", "agents", "peak connected", "jobs", "completed", "lost",
-		"sent", "received", "errors"}, Num: true}
-	for _, m := range measure.Metrics() {
-		t.Head = append(t.Head, m.String()+" p99 ms")
-	}
-	for _, wr := range r.Workers {
-		cells := []string{wr.Name, wr.State, itoa(wr.AgentsAssigned), itoa(wr.AgentsConnectedPeak), itoa(wr.JobsDispatched),
-			itoa(wr.JobsCompleted), itoa(wr.Lost), itoa(wr.MessagesSent), itoa(wr.MessagesReceived), itoa(wr.Errors)}
-		for _, m := range measure.Metrics() {
-			cells = append(cells, fmtMs(wr.P99Ms[m.String()]))
-		}
-		t.add(cells...)
-	}
-	return t
-}
-
-func (r *Report) htmlEvents() htmlTable {
-	t := htmlTable{Head: []string{"at (s)", "event", "worker", "detail"}}
-	for _, e := range r.Events {
-		t.add(fmtF(e.AtS, 1), e.Kind, e.Worker, e.Detail)
-	}
-	return t
-}
-
 // htmlCost is the cost section's view.
 type htmlCost struct {
-	Inputs     htmlTable
+	Inputs     table
 	Prices     string
 	Estimates  []htmlEstimate
 	Comparison string
@@ -425,7 +304,7 @@ type htmlCost struct {
 // htmlEstimate is one target's estimate: its CAPEX and OPEX lines, then totals.
 type htmlEstimate struct {
 	Target string
-	Lines  htmlTable
+	Lines  table
 	Totals [][2]string
 }
 
@@ -434,7 +313,7 @@ type htmlEstimate struct {
 // scheme: the page holds no address a browser would fetch.
 func (c *CostReport) writeHTML(w io.Writer) error {
 	in := c.Input
-	v := htmlCost{Inputs: htmlTable{Head: []string{"input", "value"}, Num: true}}
+	v := htmlCost{Inputs: table{Head: []string{"input", "value"}, Num: true}}
 	v.Inputs.add("agents", grouped(float64(in.Agents), 0))
 	v.Inputs.add("average rate", number(in.AvgMsgsPerSec, 3)+" msg/s")
 	v.Inputs.add("busy-hour rate", number(in.BusyMsgsPerSec, 3)+" msg/s")
@@ -460,7 +339,7 @@ func (c *CostReport) writeHTML(w io.Writer) error {
 }
 
 func htmlEstimateOf(e CostEstimate) htmlEstimate {
-	h := htmlEstimate{Target: e.Target, Lines: htmlTable{Head: []string{"", "item", "quantity", "unit", "unit price", "USD"}, Num: true}}
+	h := htmlEstimate{Target: e.Target, Lines: table{Head: []string{"", "item", "quantity", "unit", "unit price", "USD"}, Num: true}}
 	for _, part := range []struct {
 		kind  string
 		lines []CostLine

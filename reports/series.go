@@ -47,7 +47,7 @@ type rebuild struct {
 
 	open       map[int]*openSecond
 	free       []*measure.Totals // closed seconds' totals, reset for reuse (a histogram is ~139 KB)
-	rows       []SecondRow // rows[i] is second i+1
+	rows       []SecondRow       // rows[i] is second i+1
 	lastGauges map[string]map[string]int64
 	late       int // snapshots that came after their second was closed
 
