@@ -7,7 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/binary"
 	"fmt"
 	"math/big"
@@ -34,9 +34,9 @@ const (
 // from a hash of (shard index, cn), and its validity is fixed (2025-01-01 to
 // 2045-01-01 UTC), so minting the same (shard, cn) again gives byte-identical
 // DER and key. The leaf has KeyUsage DigitalSignature, ExtKeyUsage
-// ClientAuth and Subject CN cn, and is signed by the intermediate. The
-// result's chain is [leaf, intermediate] with PrivateKey and Leaf set. Leaf
-// is safe for concurrent use.
+// ClientAuth and Subject CN cn (a UTF8String, see utf8Subject), and is
+// signed by the intermediate. The result's chain is [leaf, intermediate]
+// with PrivateKey and Leaf set. Leaf is safe for concurrent use.
 func (s *Shard) Leaf(cn string) (tls.Certificate, error) {
 	if cn == "" || len(cn) > maxCNLen {
 		return tls.Certificate{}, fmt.Errorf("pki: common name %q must have 1..%d bytes", cn, maxCNLen)
@@ -45,9 +45,13 @@ func (s *Shard) Leaf(cn string) (tls.Certificate, error) {
 	if err != nil {
 		return tls.Certificate{}, err
 	}
+	subject, err := utf8Subject(cn)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("pki: mint %s: %w", cn, err)
+	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          s.leafSerial(cn),
-		Subject:               pkix.Name{CommonName: cn},
+		RawSubject:            subject,
 		NotBefore:             leafNotBefore,
 		NotAfter:              leafNotAfter,
 		KeyUsage:              x509.KeyUsageDigitalSignature,
@@ -103,4 +107,26 @@ func (s *Shard) leafSerial(cn string) *big.Int {
 	b := h.Sum(nil)[:16]
 	b[0] = b[0]&0x7f | 0x40
 	return new(big.Int).SetBytes(b)
+}
+
+// oidCommonName is X.520's commonName attribute type (2.5.4.3).
+var oidCommonName = asn1.ObjectIdentifier{2, 5, 4, 3}
+
+// cnAttribute is one AttributeTypeAndValue whose value is a UTF8String.
+type cnAttribute struct {
+	Type  asn1.ObjectIdentifier
+	Value string `asn1:"utf8"`
+}
+
+// cnSET is a RelativeDistinguishedName: encoding/asn1 encodes a slice type
+// whose name ends in SET as a SET OF.
+type cnSET []cnAttribute
+
+// utf8Subject encodes the Name "CN=cn" with the CN as a UTF8String, as RFC
+// 5280 (4.1.2.6) asks of new certificates. Go would choose PrintableString
+// for an ASCII name, and ejabberd's MQTT certificate authentication reads
+// only a UTF8String CN (mod_mqtt_session:get_cert_jid in 23.01): with a
+// PrintableString every agent is refused with CONNACK 0x87.
+func utf8Subject(cn string) ([]byte, error) {
+	return asn1.Marshal([]cnSET{{{Type: oidCommonName, Value: cn}}})
 }

@@ -5,6 +5,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
 	"net"
 	"os"
@@ -354,5 +356,29 @@ func TestLoadOrCreateRejectsMismatchedKey(t *testing.T) {
 	}
 	if _, err := LoadOrCreate(a.Dir); err == nil {
 		t.Fatal("loaded a root whose key belongs to another CA")
+	}
+}
+
+// Agent CNs are UTF8Strings (RFC 5280's choice for new certificates):
+// ejabberd's certificate authentication reads no other string type.
+func TestLeafCNIsUTF8String(t *testing.T) {
+	a, err := LoadOrCreate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := a.Identity(AgentID(7), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rdns pkix.RDNSequence
+	if _, err := asn1.Unmarshal(cert.Leaf.RawSubject, &rdns); err != nil {
+		t.Fatal(err)
+	}
+	if cert.Leaf.Subject.CommonName != "agent-000007" || len(rdns) != 1 {
+		t.Fatalf("subject %v", cert.Leaf.Subject)
+	}
+	// SEQUENCE { SET { SEQUENCE { OID 2.5.4.3, UTF8String } } }: the value's tag is 12.
+	if !bytes.Contains(cert.Leaf.RawSubject, append([]byte{0x55, 0x04, 0x03, asn1.TagUTF8String, byte(len("agent-000007"))}, "agent-000007"...)) {
+		t.Errorf("CN is not a UTF8String: % x", cert.Leaf.RawSubject)
 	}
 }
