@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -29,6 +30,15 @@ type Config struct {
 	PacketTimeout time.Duration
 	// SnapshotInterval is how often a snapshot is emitted. Default 1s.
 	SnapshotInterval time.Duration
+	// ALPN are the protocols offered in every TLS handshake. Default none.
+	ALPN []string
+	// ServerRoots, when set, are the only trust anchors for the broker's
+	// certificate. Default: Identities.Roots() (the PKI's root).
+	ServerRoots *x509.CertPool
+	// Limits are the target's limits: the fleet's connect budget (this
+	// worker takes its share) and publishes per second per connection.
+	// Zero: none.
+	Limits wire.Limits
 }
 
 func (c *Config) applyDefaults() {

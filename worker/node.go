@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -236,8 +237,16 @@ func (n *workerNode) build(a *wire.Assign) (*Worker, error) {
 	if _, err := RaiseFileLimit(a.Agents.Count + a.Services); err != nil {
 		return nil, err
 	}
+	var serverRoots *x509.CertPool
+	if len(a.ServerCAPEM) > 0 {
+		serverRoots = x509.NewCertPool()
+		if !serverRoots.AppendCertsFromPEM(a.ServerCAPEM) {
+			return nil, errors.New("the target's CA (server_ca_pem) holds no PEM certificate")
+		}
+	}
 	return New(Config{Name: a.Worker, RunID: a.RunID, Target: a.Target, ServerName: a.ServerName,
-		Scenario: sc, Agents: a.Agents, Identities: fleet, Services: a.Services, SourceIPs: n.cfg.SourceIPs})
+		Scenario: sc, Agents: a.Agents, Identities: fleet, Services: a.Services, SourceIPs: n.cfg.SourceIPs,
+		ALPN: a.ALPN, ServerRoots: serverRoots, Limits: a.Limits})
 }
 
 func (n *workerNode) coordName() string {

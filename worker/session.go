@@ -51,6 +51,7 @@ type session struct {
 	hint  int // spreads histogram shard contention
 	role  role
 	state *state.State
+	pace  *pacer // the target's publishes per second per connection; nil: none
 
 	mu        sync.Mutex // guards the fields below
 	client    *paho.Client
@@ -62,7 +63,7 @@ type session struct {
 }
 
 func newSession(w *Worker, id string, hint int, r role) *session {
-	return &session{w: w, id: id, hint: hint, role: r, state: state.NewInMemory()}
+	return &session{w: w, id: id, hint: hint, role: r, state: state.NewInMemory(), pace: newPacer(w.cfg.Limits.PublishRate)}
 }
 
 // current returns the live client, or nil while disconnected.
@@ -250,9 +251,13 @@ func (s *session) stop() {
 	_ = c.Disconnect(&paho.Disconnect{ReasonCode: 0})
 }
 
-// publish sends one message with the scenario's QoS and counts the outcome.
-// It reports whether the broker accepted it.
+// publish sends one message with the scenario's QoS, no faster than the
+// target allows per connection, and counts the outcome. It reports whether
+// the broker accepted it.
 func (s *session) publish(ctx context.Context, c *paho.Client, topic string, payload []byte) bool {
+	if err := s.pace.wait(ctx); err != nil {
+		return false // the run is over
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.w.cfg.PacketTimeout)
 	defer cancel()
 	s.w.rec.Count(measure.MessagesSent, 1)

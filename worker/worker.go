@@ -72,13 +72,18 @@ func New(cfg Config) (*Worker, error) {
 
 // connectShare is this worker's part of the fleet-wide connect rate and
 // in-flight cap, in proportion to the agents it owns, so that N workers
-// together never exceed what the scenario allows (AWS IoT's account-wide
-// CONNECT limit, a broker's listen backlog).
+// together never exceed what the scenario allows (a broker's listen
+// backlog) nor the target's connect budget (AWS IoT's account-wide
+// CONNECT limit), which caps the scenario's rate.
 func connectShare(cfg Config) (float64, int) {
 	run := cfg.Scenario.Run
 	share := float64(cfg.Agents.Count) / float64(max(cfg.Scenario.Agents, cfg.Agents.Count))
 	inFlight := int(float64(run.ConnectInFlight)*share + 0.999)
-	return run.ConnectRate * share, max(1, inFlight)
+	rate := run.ConnectRate
+	if b := cfg.Limits.ConnectBudget; b > 0 && b < rate {
+		rate = b
+	}
+	return rate * share, max(1, inFlight)
 }
 
 // addAgents creates the agents of r and gives each to its print-service

@@ -45,6 +45,24 @@ type Assign struct {
 	// worker's agents to others; a worker cut off longer stops reconnecting
 	// its own sessions (they may belong to others by then).
 	LossGrace time.Duration `json:"loss_grace"`
+	// ALPN are the protocols offered in each TLS handshake (AWS IoT on
+	// port 443 needs x-amzn-mqtt-ca). Since version 2.
+	ALPN []string `json:"alpn,omitempty"`
+	// ServerCAPEM, when set, is the only trust anchor for the broker's
+	// certificate (a broker whose certificate another CA signed); empty:
+	// RootPEM. Since version 2.
+	ServerCAPEM []byte `json:"server_ca_pem,omitempty"`
+	// Limits are the target's limits the worker enforces. Since version 2.
+	Limits Limits `json:"limits,omitzero"`
+}
+
+// Limits are a target's limits that workers enforce; zero means none.
+type Limits struct {
+	// ConnectBudget is CONNECTs per second for the whole fleet; each
+	// worker takes its share in proportion to the agents it owns.
+	ConnectBudget float64 `json:"connect_budget,omitempty"`
+	// PublishRate is publishes per second per connection.
+	PublishRate float64 `json:"publish_rate,omitempty"`
 }
 
 // Phase names of the run's barriers.

@@ -11,6 +11,8 @@ const (
 	maxRanges   = 4096
 	maxShards   = 4096
 	maxServices = 64
+	maxALPN     = 8
+	maxRate     = 1e6 // connects or publishes per second
 )
 
 func checkRanges(ranges []Range) error {
@@ -37,6 +39,7 @@ func (a *Assign) check() error {
 	if len(a.Shards) > maxShards {
 		errs = append(errs, fmt.Errorf("wire: %d shards, at most %d", len(a.Shards), maxShards))
 	}
+	errs = append(errs, a.Limits.check(), checkALPN(a.ALPN))
 	return errors.Join(append(errs, checkRanges([]Range{a.Agents}))...)
 }
 
@@ -82,3 +85,23 @@ type Dismiss struct {
 }
 
 func (d *Dismiss) check() error { return nil }
+
+func (l Limits) check() error {
+	// !(x >= 0) also refuses NaN.
+	if !(l.ConnectBudget >= 0 && l.ConnectBudget <= maxRate) || !(l.PublishRate >= 0 && l.PublishRate <= maxRate) {
+		return fmt.Errorf("wire: limits %+v: allowed 0..%g per second", l, maxRate)
+	}
+	return nil
+}
+
+func checkALPN(protos []string) error {
+	if len(protos) > maxALPN {
+		return fmt.Errorf("wire: %d ALPN protocols, at most %d", len(protos), maxALPN)
+	}
+	for _, p := range protos {
+		if p == "" || len(p) > 255 {
+			return fmt.Errorf("wire: ALPN protocol of %d bytes, allowed 1..255", len(p))
+		}
+	}
+	return nil
+}

@@ -7,7 +7,10 @@ import (
 )
 
 // Version is the protocol version; a node refuses messages of another one.
-const Version = 1
+// Version 2 added the target's ALPN, CA and limits to Assign: a version 1
+// worker would ignore them and exceed the limits unnoticed, so the versions
+// do not mix.
+const Version = 2
 
 // MaxMessage bounds an encoded message accepted from the network.
 const MaxMessage = 16 << 20

@@ -25,6 +25,27 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// The target's limits, ALPN and CA reach the worker as sent.
+func TestAssignCarriesTheTargetsLimits(t *testing.T) {
+	in := &Assign{RunID: "r", Worker: "w", Services: 2, Agents: Range{First: 0, Count: 10},
+		ALPN: []string{"x-amzn-mqtt-ca"}, ServerCAPEM: []byte("pem"), Limits: Limits{ConnectBudget: 500, PublishRate: 100}}
+	b, err := Encode(KindAssign, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out Assign
+	if err := Unmarshal(body, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Limits != in.Limits || len(out.ALPN) != 1 || out.ALPN[0] != "x-amzn-mqtt-ca" || string(out.ServerCAPEM) != "pem" {
+		t.Fatalf("round trip changed %+v into %+v", in, out)
+	}
+}
+
 func TestDecodeRefusesBadFrames(t *testing.T) {
 	for name, b := range map[string][]byte{
 		"empty":         nil,
@@ -50,6 +71,9 @@ func TestChecksRefuseWhatAWorkerMustNotDo(t *testing.T) {
 		"assign 1000 services": {KindAssign, `{"run_id":"r","worker":"w","services":1000,"agents":{"first":0,"count":1}}`},
 		"takeover empty":       {KindTakeover, `{"run_id":"r"}`},
 		"done negative":        {KindPhaseDone, `{"name":"drain","lost":-1}`},
+		"negative budget":      {KindAssign, `{"run_id":"r","worker":"w","services":1,"agents":{"first":0,"count":1},"limits":{"connect_budget":-1}}`},
+		"huge publish rate":    {KindAssign, `{"run_id":"r","worker":"w","services":1,"agents":{"first":0,"count":1},"limits":{"publish_rate":1e300}}`},
+		"empty alpn":           {KindAssign, `{"run_id":"r","worker":"w","services":1,"agents":{"first":0,"count":1},"alpn":[""]}`},
 	}
 	for name, c := range cases {
 		if err := decodeAny(c.kind, []byte(c.body)); err == nil {
@@ -84,6 +108,8 @@ func FuzzDecode(f *testing.F) {
 		{KindPhaseDone, &PhaseDone{Name: PhaseConnect, Connected: 3}},
 		{KindTakeover, &Takeover{RunID: "r", Agents: []Range{{First: 1, Count: 2}}}},
 		{KindAssign, &Assign{RunID: "r", Worker: "w", Services: 1, Agents: Range{First: 0, Count: 1}}},
+		{KindAssign, &Assign{RunID: "r", Worker: "w", Services: 1, Agents: Range{First: 0, Count: 1},
+			ALPN: []string{"x-amzn-mqtt-ca"}, Limits: Limits{ConnectBudget: 500, PublishRate: 100}}},
 	} {
 		b, _ := Encode(v.k, v.v)
 		f.Add(b)
