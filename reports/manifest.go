@@ -26,10 +26,26 @@ type Manifest struct {
 	Host         Host              `json:"host"`
 }
 
-// Target describes the broker under test.
+// Target describes the broker under test: its name, address, profile and
+// the profile's limits that the workers enforced (zero: none).
 type Target struct {
-	Name    string `json:"name"`    // e.g. embedded
-	Address string `json:"address"` // host:port
+	Name       string   `json:"name"`                  // e.g. embedded, or a name from a targets file
+	Address    string   `json:"address"`               // host:port
+	Profile    string   `json:"profile,omitempty"`     // embedded, mosquitto, ejabberd, aws-iot, generic
+	ServerName string   `json:"server_name,omitempty"` // TLS server name (SNI)
+	ALPN       []string `json:"alpn,omitempty"`        // ALPN protocols offered
+	CAFile     string   `json:"ca_file,omitempty"`     // CA the broker's certificate was verified with (empty: the PKI's root)
+	Auth       string   `json:"auth,omitempty"`        // how the broker identifies clients: certificate
+	QoSMax     int      `json:"qos_max,omitempty"`     // highest QoS the profile allows
+	// KeepaliveMinS and KeepaliveMaxS bound the keepalive, in seconds.
+	KeepaliveMinS int `json:"keepalive_min_s,omitempty"`
+	KeepaliveMaxS int `json:"keepalive_max_s,omitempty"`
+	// PublishRatePerConnection is the enforced publishes/s per connection.
+	PublishRatePerConnection float64 `json:"publish_rate_per_connection,omitempty"`
+	// ConnectBudget is the enforced CONNECTs/s for the whole fleet.
+	ConnectBudget float64 `json:"connect_budget,omitempty"`
+	// ConnectRate is the fleet's connect rate used: the scenario's, capped by the budget.
+	ConnectRate float64 `json:"connect_rate,omitempty"`
 }
 
 // Host describes the machine the coordinator ran on.

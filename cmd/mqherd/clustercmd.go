@@ -52,8 +52,6 @@ func coordinatorCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	nf.register(fs, cluster.DefaultBindAddr)
 	minWorkers := fs.Int("min-workers", 0, "after --wait, start with at least this many workers (default: --workers)")
 	wait := fs.Duration("wait", 2*time.Minute, "how long to wait for --workers workers")
-	target := fs.String("target", "", "broker host:port; default: start the embedded broker on loopback")
-	serverName := fs.String("server-name", "", "TLS server name for the broker (default: the target's host)")
 	name := fs.String("name", "coordinator", "this node's name in the cluster")
 	sc, tui, err := o.parse(fs, args, stdout)
 	if err != nil {
@@ -72,7 +70,7 @@ func coordinatorCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	defer func() { _ = node.Leave(2 * time.Second); _ = node.Shutdown() }()
 	res, err := coordinate(ctx, coordinateOptions{
 		node: node, scenario: sc, workers: o.workers, minWorkers: *minWorkers, wait: *wait, lossGrace: o.lossGrace,
-		pkiDir: o.pkiDir, target: *target, serverName: *serverName, services: o.services, out: o.out,
+		pkiDir: o.pkiDir, target: o.target, services: o.services, out: o.out,
 		tui: tui, stop: stop,
 	}, stdout, stderr)
 	printSummary(stdout, res)

@@ -2,13 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/mqherd/mqherd/coordinator"
 	"github.com/mqherd/mqherd/infra/broker"
 	"github.com/mqherd/mqherd/infra/pki"
+	"github.com/mqherd/mqherd/infra/targets"
 	"github.com/mqherd/mqherd/internal/cluster"
 	"github.com/mqherd/mqherd/internal/wire"
 	"github.com/mqherd/mqherd/reports"
@@ -26,8 +29,7 @@ type coordinateOptions struct {
 	wait       time.Duration
 	lossGrace  time.Duration
 	pkiDir     string
-	target     string // broker host:port; empty: start the embedded broker on loopback
-	serverName string
+	target     targets.Target // the embedded profile: start the embedded broker on loopback
 	services   int
 	out        string
 	quiet      bool   // no per-second line
@@ -49,15 +51,19 @@ func coordinate(ctx context.Context, o coordinateOptions, stdout, stderr io.Writ
 	if err != nil {
 		return nil, err
 	}
-	targetName, target := "generic", o.target
-	if target == "" {
+	target := o.target
+	if target.Profile.Embedded() {
 		b, err := startEmbeddedBroker(authority)
 		if err != nil {
 			return nil, err
 		}
 		defer func() { defer reportBrokerDrops(b, stderr); _ = b.Close() }()
-		targetName, target = "embedded", b.Addr()
-		fmt.Fprintf(stderr, "embedded broker listening on %s (mutual TLS, policy: own topics only)\n", target)
+		target.Address = b.Addr()
+		fmt.Fprintf(stderr, "embedded broker listening on %s (mutual TLS, policy: own topics only)\n", target.Address)
+	}
+	serverCA, err := readServerCA(target)
+	if err != nil {
+		return nil, err
 	}
 	scenarioYAML, err := sc.YAML()
 	if err != nil {
@@ -66,21 +72,19 @@ func coordinate(ctx context.Context, o coordinateOptions, stdout, stderr io.Writ
 	started := time.Now()
 	manifest := reports.Manifest{
 		Version: reports.RunDirVersion, RunID: newRunID(started, sc.Name), Scenario: sc.Name,
-		Target: reports.Target{Name: targetName, Address: target}, Started: started,
+		Target: manifestTarget(target, sc), Started: started,
 		Mqherd: version(), Go: goVersion(), Host: reports.ThisHost(),
 	}
-	serverName := o.serverName
-	if serverName == "" {
-		serverName = hostOf(target)
-	}
+	limits := wire.Limits{ConnectBudget: target.Profile.ConnectBudget, PublishRate: target.Profile.PublishRate}
 	assign := func(worker string, r wire.Range) (*wire.Assign, error) {
 		shards, err := authority.MaterialFor(r, pki.DefaultShardSize)
 		if err != nil {
 			return nil, err
 		}
-		return &wire.Assign{RunID: manifest.RunID, Worker: worker, Scenario: scenarioYAML, Target: target,
-			ServerName: serverName, Agents: r, Services: o.services, RootPEM: authority.RootPEM(),
-			ShardSize: pki.DefaultShardSize, Shards: shards, LossGrace: o.lossGrace}, nil
+		return &wire.Assign{RunID: manifest.RunID, Worker: worker, Scenario: scenarioYAML, Target: target.Address,
+			ServerName: target.TLSServerName(), Agents: r, Services: o.services, RootPEM: authority.RootPEM(),
+			ShardSize: pki.DefaultShardSize, Shards: shards, LossGrace: o.lossGrace,
+			ALPN: target.Profile.ALPN, ServerCAPEM: serverCA, Limits: limits}, nil
 	}
 	shards := func(r wire.Range) ([]wire.ShardMaterial, error) {
 		return authority.MaterialFor(r, pki.DefaultShardSize)
@@ -133,6 +137,33 @@ func runOverCluster(ctx context.Context, o coordinateOptions, m reports.Manifest
 		return nil, runErr
 	}
 	return &runResult{summary: reports.NewSummary(m, o.scenario.Agents, final), dir: dir.Path()}, runErr
+}
+
+// readServerCA reads the target's CA file, if it names one.
+func readServerCA(t targets.Target) ([]byte, error) {
+	if t.CAFile == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(t.CAFile)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("target %s: ca: %w", t.Name, err)}
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(pem) {
+		return nil, usageError{fmt.Errorf("target %s: ca %s: no PEM certificate in it", t.Name, t.CAFile)}
+	}
+	return pem, nil
+}
+
+// manifestTarget describes the target in the manifest: its profile and the
+// limits the workers enforced.
+func manifestTarget(t targets.Target, sc *scenarios.Scenario) reports.Target {
+	p := t.Profile
+	return reports.Target{
+		Name: t.Name, Address: t.Address, Profile: p.Name, ServerName: t.TLSServerName(), ALPN: p.ALPN,
+		CAFile: t.CAFile, Auth: string(p.Auth), QoSMax: p.QoSMax,
+		KeepaliveMinS: int(p.KeepaliveMin / time.Second), KeepaliveMaxS: int(p.KeepaliveMax / time.Second),
+		PublishRatePerConnection: p.PublishRate, ConnectBudget: p.ConnectBudget, ConnectRate: t.ConnectRate(sc),
+	}
 }
 
 func startEmbeddedBroker(a *pki.Authority) (*broker.Broker, error) {

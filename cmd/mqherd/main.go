@@ -28,7 +28,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"run", "run a scenario end to end on the embedded broker: broker, coordinator, workers, report", runCmd},
+		{"run", "run a scenario end to end (embedded broker by default, or --target): coordinator, workers, dashboard, report", runCmd},
 		{"coordinator", "coordinate a run over worker nodes that join with the cluster key", coordinatorCmd},
 		{"worker", "join a coordinator's cluster and run the agents it assigns", workerCmd},
 		{"keygen", "write a new cluster key", keygenCmd},
@@ -37,6 +37,8 @@ func commands() []command {
 		{"broker", "run the embedded mutual-TLS broker alone", brokerCmd},
 		{"report", "rebuild a run's report (HTML, Markdown, JSON) from its run directory", reportCmd},
 		{"compare", "set runs side by side: figures with deltas, latency, errors, scoring matrix, cost", compareCmd},
+		{"targets", "list the target profiles (embedded, mosquitto, ejabberd, aws-iot, generic) and their limits", targetsCmd},
+		{"broker-config", "write a mosquitto or ejabberd configuration from the PKI (mutual TLS, own-topics ACL)", brokerConfigCmd},
 		{"version", "print the version", versionCmd},
 	}
 }
@@ -94,7 +96,7 @@ func printError(w io.Writer, err error) {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: mqherd <command> [flags]\n\ncommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'mqherd <command> -h' for a command's flags.")
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"net"
-
 	"github.com/mqherd/mqherd/internal/cluster"
 )
 
@@ -21,13 +19,4 @@ func startNode(name, bind string, key []byte, meta cluster.Meta, join []string) 
 	cfg := cluster.DefaultConfig()
 	cfg.Name, cfg.BindAddr, cfg.Key, cfg.Meta, cfg.Join = name, bind, key, meta, join
 	return cluster.Start(cfg)
-}
-
-// hostOf is the host part of host:port (the TLS server name).
-func hostOf(hostport string) string {
-	host, _, err := net.SplitHostPort(hostport)
-	if err != nil {
-		return hostport
-	}
-	return host
 }

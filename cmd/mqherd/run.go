@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/mattn/go-isatty"
 
+	"github.com/mqherd/mqherd/infra/targets"
 	"github.com/mqherd/mqherd/internal/cluster"
 	"github.com/mqherd/mqherd/internal/wire"
 	"github.com/mqherd/mqherd/reports"
@@ -23,20 +25,24 @@ import (
 
 // runOptions are the flags of `mqherd run`.
 type runOptions struct {
-	scenario   string        // built-in name or YAML file
-	agents     int           // override of the scenario's agents (0: keep)
-	duration   time.Duration // override of the simulated duration (0: keep)
-	speedup    float64       // override of the speedup (0: keep)
-	seed       uint64        // override of the seed (0: keep)
-	workers    int           // in-process workers
-	out        string        // root of run directories
-	pkiDir     string        // PKI directory (created on first use)
-	services   int           // print-service clients per worker
-	sourceIPs  ipRangeFlag   // local addresses to dial from
-	lossGrace  time.Duration // a worker gone this long is lost
-	quietLines bool          // no per-second line (tests)
-	tui        bool          // force the live dashboard
-	noTUI      bool          // force plain lines
+	scenario    string        // built-in name or YAML file
+	agents      int           // override of the scenario's agents (0: keep)
+	duration    time.Duration // override of the simulated duration (0: keep)
+	speedup     float64       // override of the speedup (0: keep)
+	seed        uint64        // override of the seed (0: keep)
+	workers     int           // in-process workers
+	out         string        // root of run directories
+	pkiDir      string        // PKI directory (created on first use)
+	services    int           // print-service clients per worker
+	sourceIPs   ipRangeFlag   // local addresses to dial from
+	lossGrace   time.Duration // a worker gone this long is lost
+	quietLines  bool          // no per-second line (tests)
+	tui         bool          // force the live dashboard
+	noTUI       bool          // force plain lines
+	targetArg   string        // --target: URL, host:port or a name from --targets
+	targetsFile string        // --targets: file of named targets
+	serverName  string        // --server-name: TLS server name override
+	target      targets.Target
 }
 
 func runFlags(fs *flag.FlagSet) *runOptions {
@@ -54,6 +60,10 @@ func runFlags(fs *flag.FlagSet) *runOptions {
 	fs.Var(&o.sourceIPs, "source-ips", "local source addresses to dial from, e.g. 127.0.1.1-127.0.1.8 (default: any)")
 	fs.BoolVar(&o.tui, "tui", false, "show the live dashboard even when stdout is not a terminal")
 	fs.BoolVar(&o.noTUI, "no-tui", false, "print one plain line per second instead of the dashboard (default when stdout is not a terminal)")
+	fs.StringVar(&o.targetArg, "target", "embedded", "broker to drive: embedded, host:port, PROFILE://host:port?params (profiles: "+
+		strings.Join(targets.ProfileNames(), ", ")+"; see `mqherd targets`) or a name from --targets")
+	fs.StringVar(&o.targetsFile, "targets", "", "YAML file of named targets (name: {url: ..., ca: ..., ...})")
+	fs.StringVar(&o.serverName, "server-name", "", "TLS server name for the broker (default: the target's host; same as the URL's sni)")
 	return o
 }
 
@@ -97,8 +107,28 @@ func (o *runOptions) parse(fs *flag.FlagSet, args []string, stdout io.Writer) (*
 	if err != nil {
 		return nil, false, err
 	}
+	if err := o.resolveTarget(sc); err != nil {
+		return nil, false, err
+	}
 	tui, err := o.dashboard(stdout)
 	return sc, tui, err
+}
+
+// resolveTarget reads --target (and --targets, --server-name) and checks
+// the scenario against the target's profile.
+func (o *runOptions) resolveTarget(sc *scenarios.Scenario) error {
+	t, err := targets.Resolve(o.targetArg, o.targetsFile)
+	if err != nil {
+		return usageError{fmt.Errorf("--target: %w", err)}
+	}
+	if o.serverName != "" {
+		t.ServerName = o.serverName
+	}
+	if problems := t.Check(sc); len(problems) > 0 {
+		return usageError{fmt.Errorf("scenario %s against target %s:\n%w", sc.Name, t.Name, errors.Join(problems...))}
+	}
+	o.target = t
+	return nil
 }
 
 // printSummary prints a run's summary, if it got far enough to have one,
@@ -151,8 +181,12 @@ func (o *runOptions) loadScenario() (*scenarios.Scenario, error) {
 // as a cluster on loopback (each worker on its own 127.0.0.x address) with a
 // key made for the run: the same path as a distributed run.
 func runLocal(ctx context.Context, o *runOptions, sc *scenarios.Scenario, tui bool, stop func(), stdout, stderr io.Writer) (*runResult, error) {
-	if _, err := worker.RaiseFileLimit(2*sc.Agents + 2*o.workers*o.services); err != nil {
-		return nil, fmt.Errorf("embedded broker and workers in one process: %w", err)
+	perSession := 1
+	if o.target.Profile.Embedded() {
+		perSession = 2 // the broker's end of each connection too
+	}
+	if _, err := worker.RaiseFileLimit(perSession * (sc.Agents + o.workers*o.services)); err != nil {
+		return nil, fmt.Errorf("workers in one process: %w", err)
 	}
 	key := make([]byte, cluster.KeySize)
 	_, _ = rand.Read(key)
@@ -168,7 +202,7 @@ func runLocal(ctx context.Context, o *runOptions, sc *scenarios.Scenario, tui bo
 	workersDone := startLocalWorkers(workersCtx, o, sc, key, coordNode.Addr())
 	res, err := coordinate(ctx, coordinateOptions{
 		node: coordNode, scenario: sc, workers: o.workers, wait: 30 * time.Second, lossGrace: o.lossGrace,
-		pkiDir: o.pkiDir, services: o.services, out: o.out, quiet: o.quietLines, tui: tui, stop: stop,
+		pkiDir: o.pkiDir, target: o.target, services: o.services, out: o.out, quiet: o.quietLines, tui: tui, stop: stop,
 	}, stdout, stderr)
 	releaseWorkers()
 	return res, errors.Join(err, <-workersDone)

@@ -1,0 +1,161 @@
+package targets
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mqherd/mqherd/scenarios"
+)
+
+func TestParse(t *testing.T) {
+	cases := []struct {
+		in         string
+		profile    string
+		addr       string
+		serverName string
+		alpn       []string
+		publish    float64
+		budget     float64
+	}{
+		{"", Embedded, "", "", nil, 0, 0},
+		{"embedded", Embedded, "", "", nil, 0, 0},
+		{"embedded://?connect_budget=50", Embedded, "", "", nil, 0, 50},
+		{"127.0.0.1:1883", Generic, "127.0.0.1:1883", "127.0.0.1", nil, 0, 0},
+		{"mosquitto://127.0.0.1", Mosquitto, "127.0.0.1:8883", "127.0.0.1", nil, 0, 0},
+		{"ejabberd://localhost:5883?sni=chat.example", Ejabberd, "localhost:5883", "chat.example", nil, 0, 0},
+		{"aws-iot://abc-ats.iot.eu-west-1.amazonaws.com", AWSIoT, "abc-ats.iot.eu-west-1.amazonaws.com:8883", "abc-ats.iot.eu-west-1.amazonaws.com", nil, 100, 500},
+		{"aws-iot://abc-ats.iot.eu-west-1.amazonaws.com:443", AWSIoT, "abc-ats.iot.eu-west-1.amazonaws.com:443", "abc-ats.iot.eu-west-1.amazonaws.com", []string{ALPNAWSIoT}, 100, 500},
+		{"generic://[::1]:8883?alpn=mqtt,x&publish_rate=5", Generic, "[::1]:8883", "::1", []string{"mqtt", "x"}, 5, 0},
+	}
+	for _, c := range cases {
+		got, err := Parse(c.in)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", c.in, err)
+			continue
+		}
+		if got.Profile.Name != c.profile || got.Address != c.addr || got.TLSServerName() != c.serverName ||
+			!slices.Equal(got.Profile.ALPN, c.alpn) || got.Profile.PublishRate != c.publish || got.Profile.ConnectBudget != c.budget {
+			t.Errorf("Parse(%q) = %+v", c.in, got)
+		}
+	}
+}
+
+func TestParseRefusesWithTheReason(t *testing.T) {
+	cases := map[string]string{
+		"nonsense":                                        "neither a URL",
+		"rabbit://h:1":                                    "allowed: embedded, mosquitto, ejabberd, aws-iot, generic",
+		"mosquitto://h:99999":                             "allowed 1..65535",
+		"mosquitto://h:8883?qos=1":                        `unknown parameter "qos"`,
+		"mosquitto://h?qos_max=3":                         "qos_max 3: allowed 0..2",
+		"mosquitto://h?publish_rate=-1":                   "publish_rate -1",
+		"mosquitto://h?keepalive_min=2m&keepalive_max=1m": "min <= max",
+		"mosquitto://u:p@h":                               "no user",
+		"embedded://127.0.0.1:1":                          "takes no address",
+		"aws-iot://1.2.3.4":                               "sni=NAME",
+		"mosquitto://h?sni=a&sni=b":                       "given 2 times",
+	}
+	for in, want := range cases {
+		_, err := Parse(in)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%q) = %v, want an error containing %q", in, err, want)
+		}
+	}
+}
+
+func TestTargetsFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "targets.yaml")
+	write(t, path, `
+lab-mosquitto:
+  url: mosquitto://127.0.0.1:18883
+  ca: pki/ca.pem
+  publish_rate: 100
+lab-aws:
+  url: aws-iot://10.0.0.9:443
+  sni: abc-ats.iot.eu-west-1.amazonaws.com
+  keepalive_min: 60s
+`)
+	named, err := LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := named["lab-mosquitto"]
+	if m.Name != "lab-mosquitto" || m.Profile.Name != Mosquitto || m.Address != "127.0.0.1:18883" ||
+		m.CAFile != filepath.Join(dir, "pki/ca.pem") || m.Profile.PublishRate != 100 {
+		t.Errorf("lab-mosquitto = %+v", m)
+	}
+	a := named["lab-aws"]
+	if a.TLSServerName() != "abc-ats.iot.eu-west-1.amazonaws.com" || a.Profile.KeepaliveMin != time.Minute ||
+		!slices.Equal(a.Profile.ALPN, []string{ALPNAWSIoT}) {
+		t.Errorf("lab-aws = %+v", a)
+	}
+	if got, err := Resolve("lab-mosquitto", path); err != nil || got.Address != "127.0.0.1:18883" {
+		t.Errorf("Resolve by name = %+v, %v", got, err)
+	}
+	if got, err := Resolve("mosquitto://h:1", path); err != nil || got.Address != "h:1" {
+		t.Errorf("Resolve URL with a file = %+v, %v", got, err)
+	}
+	if _, err := Resolve("lab-nope", path); err == nil || !strings.Contains(err.Error(), "names: lab-aws, lab-mosquitto") {
+		t.Errorf("Resolve unknown name: %v", err)
+	}
+}
+
+func TestTargetsFileErrorsNameFileAndField(t *testing.T) {
+	cases := map[string]string{
+		"x:\n  url: mosquitto://h\n  publish-rate: 5\n": "fields of a target: url, sni",
+		"x:\n  ca: a.pem\n":                             "target x: url: required",
+		"x:\n  url: mosquitto://h\n  qos_max: 7\n":      "target x: qos_max 7: allowed 0..2",
+		"bad/name:\n  url: mosquitto://h\n":             "target bad/name: name: allowed",
+	}
+	for body, want := range cases {
+		path := filepath.Join(t.TempDir(), "t.yaml")
+		write(t, path, body)
+		_, err := LoadFile(path)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), path) {
+			t.Errorf("%q: got %v, want the file name and %q", body, err, want)
+		}
+	}
+}
+
+func TestCheckScenarioAgainstProfile(t *testing.T) {
+	aws, err := Parse("aws-iot://a.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := scenarios.Default()
+	sc.Name, sc.QoS, sc.Agents = "t", 2, 100_000
+	sc.Run.Keepalive, sc.Run.ConnectRate, sc.Run.RampTimeout = 10*time.Second, 1000, 120*time.Second
+	errs := aws.Check(sc)
+	text := joinErrs(errs)
+	for _, want := range []string{"qos: 2", "allows QoS 0..1", "run.keepalive: 10s", "30s..20m0s", "run.ramp_timeout: 2m0s", "at least 3m20s"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("Check: %q missing from\n%s", want, text)
+		}
+	}
+	if got := aws.ConnectRate(sc); got != 500 {
+		t.Errorf("ConnectRate capped by the budget = %g, want 500", got)
+	}
+	sc.QoS, sc.Run.Keepalive, sc.Agents = 1, 60*time.Second, 2000
+	if errs := aws.Check(sc); len(errs) != 0 {
+		t.Errorf("a scenario within the limits was refused: %v", errs)
+	}
+}
+
+func joinErrs(errs []error) string {
+	var b strings.Builder
+	for _, e := range errs {
+		b.WriteString(e.Error() + "\n")
+	}
+	return b.String()
+}
+
+func write(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
