@@ -65,3 +65,10 @@ test-cluster: ## broker, coordinator, 3 workers in containers: worker killed, ne
 test-tui: ## the dashboard of the real binary in tmux: screen shows the agents, q drains and writes the run directory (installs tmux with apt-get if absent)
 	@command -v tmux >/dev/null 2>&1 || { apt-get update && apt-get install -y tmux; }
 	$(GO) test -race -count=1 -run TestDashboardInTmux -v ./reports/dashboard/
+
+# Real brokers on loopback (infra/brokers/): installs mosquitto, its clients
+# and ejabberd from Debian packages if absent (services not started).
+.PHONY: test-brokers
+
+test-brokers: ## mosquitto and ejabberd from `mqherd broker-config`: cross-agent refusal, print-fleet with zero errors, then embedded and `mqherd compare` (AGENTS=300 DURATION=1h)
+	bash infra/brokers/test-brokers.sh
