@@ -40,7 +40,7 @@ func brokerConfigCmd(_ context.Context, args []string, stdout, stderr io.Writer)
 	if err := fs.Parse(args[1:]); err != nil {
 		return usageError{err}
 	}
-	o.Hosts, o.ServiceIDs = splitComma(*hosts), splitComma(*services)
+	o.Hosts, o.ServiceIDs = splitList(*hosts), splitList(*services)
 	if o.Out == "" {
 		return usageError{errors.New("broker-config: --out DIR is required")}
 	}
@@ -54,16 +54,6 @@ func brokerConfigCmd(_ context.Context, args []string, stdout, stderr io.Writer)
 	}
 	fmt.Fprintf(stdout, "wrote %s configuration (%d files) to %s; start it with %s/start.sh\n", o.Broker, len(paths), o.Out, o.Out)
 	return nil
-}
-
-func splitComma(s string) []string {
-	var out []string
-	for part := range strings.SplitSeq(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
 }
 
 func sortedNames[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
