@@ -52,7 +52,7 @@ func (c *Comparison) latencyTable(m int) *table {
 	t := &table{Head: percentileHead("run", "samples"), Num: true}
 	for _, r := range c.Runs {
 		l := r.Latency[m]
-		t.add(percentileCells(l.Distribution, r.Label, itoa(l.Percentiles.Count))...)
+		t.add(percentileCells(l.Levels, r.Label, itoa(l.Percentiles.Count))...)
 	}
 	return t
 }

@@ -12,10 +12,13 @@ import (
 // percentile distribution (as HdrHistogram plots it: value against
 // percentile on a log axis of 1/(1-p)) and its histogram.
 type Latency struct {
-	Metric       string              `json:"metric"`
-	Percentiles  measure.Percentiles `json:"percentiles"`
-	Distribution []Quantile          `json:"distribution,omitempty"`
-	Histogram    []Bin               `json:"histogram,omitempty"`
+	Metric      string              `json:"metric"`
+	Percentiles measure.Percentiles `json:"percentiles"`
+	// Levels are the exact values at the tables' percentiles (50, 75, 90,
+	// 99, 99.9, 99.99, 100), read as Percentiles reads p50 and p99.
+	Levels       []Level    `json:"levels,omitempty"`
+	Distribution []Quantile `json:"distribution,omitempty"`
+	Histogram    []Bin      `json:"histogram,omitempty"`
 }
 
 // Quantile is one point of a percentile distribution.
@@ -23,6 +26,12 @@ type Quantile struct {
 	Percentile float64 `json:"percentile"` // 0-100
 	ValueMs    float64 `json:"value_ms"`
 	Count      int64   `json:"count"` // samples at or below the value
+}
+
+// Level is a histogram's value at one percentile.
+type Level struct {
+	Percentile float64 `json:"percentile"` // 0-100
+	ValueMs    float64 `json:"value_ms"`
 }
 
 // Bin is one bar of a latency histogram: samples in [LowMs, HighMs).
@@ -52,6 +61,9 @@ func newLatency(m measure.Metric, h *hdr.Histogram) Latency {
 			continue
 		}
 		l.Distribution = append(l.Distribution, q)
+	}
+	for _, p := range tablePercentiles() {
+		l.Levels = append(l.Levels, Level{Percentile: p, ValueMs: float64(h.ValueAtQuantile(p)) / 1000})
 	}
 	l.Histogram = logBins(h)
 	return l

@@ -84,7 +84,7 @@ func (r *Report) latencyTable() *table {
 func (r *Report) percentileTable() *table {
 	t := &table{Head: percentileHead("metric"), Num: true}
 	for _, l := range r.Latency {
-		t.add(percentileCells(l.Distribution, l.Metric)...)
+		t.add(percentileCells(l.Levels, l.Metric)...)
 	}
 	return t
 }
@@ -101,26 +101,18 @@ func percentileHead(first ...string) []string {
 	return first
 }
 
-// percentileCells are first, then d's value at each of tablePercentiles.
-func percentileCells(d []Quantile, first ...string) []string {
-	for _, p := range tablePercentiles() {
-		first = append(first, valueAt(d, p))
+// percentileCells are first, then the value of each level (tablePercentiles).
+func percentileCells(levels []Level, first ...string) []string {
+	if len(levels) == 0 {
+		for range tablePercentiles() {
+			first = append(first, "-")
+		}
+		return first
+	}
+	for _, l := range levels {
+		first = append(first, fmtMs(l.ValueMs))
 	}
 	return first
-}
-
-// valueAt reads the distribution at percentile p: the value of the first
-// point at or above it.
-func valueAt(d []Quantile, p float64) string {
-	for _, q := range d {
-		if q.Percentile >= p {
-			return fmtMs(q.ValueMs)
-		}
-	}
-	if len(d) > 0 {
-		return fmtMs(d[len(d)-1].ValueMs)
-	}
-	return "-"
 }
 
 // errorTable is each error kind's count and when it happened; nil: no errors.

@@ -185,3 +185,18 @@ func TestReadRunNotARunDir(t *testing.T) {
 		t.Errorf("error %v: want it to say it is not a run directory and name %s", err, ManifestFile)
 	}
 }
+
+// The percentile-distribution table agrees with the latency table: the
+// same histogram read at the same percentiles gives the same values.
+func TestDistributionTableAgreesWithPercentiles(t *testing.T) {
+	for _, l := range buildFixture(t, Options{}).Latency {
+		at := map[float64]float64{}
+		for _, lv := range l.Levels {
+			at[lv.Percentile] = lv.ValueMs
+		}
+		p := l.Percentiles
+		if at[50] != p.P50 || at[90] != p.P90 || at[99] != p.P99 || at[99.9] != p.P999 || at[100] != p.Max {
+			t.Errorf("%s: levels %v disagree with percentiles %+v", l.Metric, at, p)
+		}
+	}
+}
