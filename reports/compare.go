@@ -2,8 +2,8 @@ package reports
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strconv"
 )
 
@@ -56,10 +56,7 @@ func Compare(reps []*Report, s *Scoring) (*Comparison, error) {
 			keys[k] = true
 		}
 	}
-	for k := range keys {
-		c.ErrorKeys = append(c.ErrorKeys, k)
-	}
-	sort.Strings(c.ErrorKeys)
+	c.ErrorKeys = slices.Sorted(maps.Keys(keys))
 	m, err := s.Score(labels, targets, named)
 	if err != nil {
 		return nil, err

@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 )
@@ -50,12 +49,7 @@ func (c *Comparison) WriteHTML(w io.Writer) error {
 	if p.ErrorChart, p.Agents, err = c.htmlTimeCharts(); err != nil {
 		return err
 	}
-	var b bytes.Buffer
-	if err := executeHTML(&b, "comparepage", p); err != nil {
-		return err
-	}
-	_, err = w.Write(b.Bytes())
-	return err
+	return executeHTML(w, "comparepage", p)
 }
 
 func (c *Comparison) htmlMetrics() ([]compareMetric, error) {

@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"math"
+
 	"github.com/mqherd/mqherd/internal/measure"
 )
 
@@ -35,11 +37,19 @@ type Figures struct {
 	LatencyMs                map[string]measure.Percentiles `json:"latency_ms"`
 }
 
-// figures computes the figures from totals t and the rows that count
-// (excluded rows are skipped), for a fleet of agents.
-func figures(t *measure.Totals, rows []SecondRow, agents int, durationS float64, ramp rampSpan) Figures {
+// runShape is what the figures need of the run besides its measurements.
+type runShape struct {
+	agents    int      // fleet size
+	durationS float64  // wall clock, start to end
+	ramp      rampSpan // the connect ramp
+}
+
+// figures computes the figures from totals t and the rows; with
+// skipExcluded, excluded rows count neither in the row-based figures nor
+// in the duration (t must then hold only what was not excluded).
+func figures(t *measure.Totals, rows []SecondRow, skipExcluded bool, run runShape) Figures {
 	f := Figures{
-		DurationS: durationS, Agents: agents,
+		Agents:         run.agents,
 		JobsDispatched: t.Counter(measure.JobsDispatched), JobsCompleted: t.Counter(measure.JobsCompleted),
 		MessagesSent: t.Counter(measure.MessagesSent), MessagesReceived: t.Counter(measure.MessagesReceived),
 		Errors: t.ErrorsTotal(), ErrorsByKind: t.Errors,
@@ -52,15 +62,16 @@ func figures(t *measure.Totals, rows []SecondRow, agents int, durationS float64,
 	for _, m := range measure.Metrics() {
 		f.LatencyMs[m.String()] = t.Percentiles(m)
 	}
-	var rampConnects, connectedSum, runSeconds int64
+	var rampConnects, connectedSum, runSeconds, excluded int64
 	for i := range rows {
 		r := &rows[i]
-		if r.Excluded {
+		if skipExcluded && r.Excluded {
+			excluded++
 			continue
 		}
 		f.AgentsConnectedPeak = max(f.AgentsConnectedPeak, r.AgentsConnected)
 		f.ConnectRatePeak = max(f.ConnectRatePeak, float64(r.Counter(measure.Connects)))
-		if r.Second <= ramp.lastSecond {
+		if r.Second <= run.ramp.lastSecond {
 			rampConnects += r.Counter(measure.Connects)
 		}
 		if r.Phase == "run" {
@@ -68,10 +79,11 @@ func figures(t *measure.Totals, rows []SecondRow, agents int, durationS float64,
 			runSeconds++
 		}
 	}
-	if ramp.seconds > 0 {
-		f.ConnectRateMean = round3(float64(rampConnects) / ramp.seconds)
+	if run.ramp.seconds > 0 {
+		f.ConnectRateMean = round3(float64(rampConnects) / run.ramp.seconds)
 	}
-	f.ConnectedAgentSecondsPct = pct(connectedSum, int64(agents)*runSeconds)
+	f.ConnectedAgentSecondsPct = pct(connectedSum, int64(run.agents)*runSeconds)
+	f.DurationS = round3(max(0, run.durationS-float64(excluded)))
 	return f
 }
 
@@ -88,13 +100,7 @@ func pct(part, whole int64) float64 {
 	return round3(100 * float64(part) / float64(whole))
 }
 
-func round3(v float64) float64 {
-	const k = 1000
-	if v < 0 {
-		return -round3(-v)
-	}
-	return float64(int64(v*k+0.5)) / k
-}
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
 // Named returns the figures under the names scoring formulas use
 // (FigureNames lists them). monthly_cost_usd is set by the caller.

@@ -78,15 +78,11 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var b bytes.Buffer
-	if err := executeHTML(&b, "page", page); err != nil {
-		return err
-	}
-	_, err = w.Write(b.Bytes())
-	return err
+	return executeHTML(w, "page", page)
 }
 
-// executeHTML runs the named template of the page on data.
+// executeHTML runs the named template of the page on data and writes the
+// page to w only once it is whole (a failed page writes nothing).
 func executeHTML(w io.Writer, name string, data any) error {
 	t, err := template.New("report").Funcs(template.FuncMap{"num": numeric}).Parse(htmlTemplate)
 	if err == nil {
@@ -95,10 +91,12 @@ func executeHTML(w io.Writer, name string, data any) error {
 	if err != nil {
 		return fmt.Errorf("html report template: %w", err)
 	}
-	if err := t.ExecuteTemplate(w, name, data); err != nil {
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, name, data); err != nil {
 		return fmt.Errorf("html report: %w", err)
 	}
-	return nil
+	_, err = w.Write(b.Bytes())
+	return err
 }
 
 // numeric reports whether a table cell reads as a number (right-aligned):

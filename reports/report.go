@@ -3,7 +3,6 @@ package reports
 import (
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"time"
 
@@ -101,17 +100,10 @@ func Build(r *Run, opt Options) (*Report, error) {
 	ended := r.ended()
 	b.finish(b.secondOf(ended))
 	rep := &Report{Version: ReportVersion, Run: r.info(ended, len(b.order)), Series: b.rows, Cost: opt.Cost}
-	agents, ramp := r.agents(), r.ramp(b)
-	duration := ended.Sub(start).Seconds()
-	excluded := 0
-	for _, row := range b.rows {
-		if row.Excluded {
-			excluded++
-		}
-	}
-	rep.Figures = figures(b.included, b.rows, agents, round3(math.Max(0, duration-float64(excluded))), ramp)
+	run := runShape{agents: r.agents(), durationS: ended.Sub(start).Seconds(), ramp: r.ramp(b)}
+	rep.Figures = figures(b.included, b.rows, true, run)
 	if len(opt.Exclusions) > 0 {
-		all := figures(b.all, unexcluded(b.rows), agents, round3(duration), ramp)
+		all := figures(b.all, b.rows, false, run)
 		rep.Unexcluded = &all
 		rep.Exclusions = excludedWindows(opt.Exclusions, b)
 	}
@@ -180,15 +172,6 @@ func (r *Run) ramp(b *rebuild) rampSpan {
 		}
 	}
 	return rampSpan{seconds: float64(n), lastSecond: n}
-}
-
-func unexcluded(rows []SecondRow) []SecondRow {
-	out := make([]SecondRow, len(rows))
-	copy(out, rows)
-	for i := range out {
-		out[i].Excluded = false
-	}
-	return out
 }
 
 func excludedWindows(ex []Exclusion, b *rebuild) []ExcludedWindow {

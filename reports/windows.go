@@ -2,6 +2,8 @@ package reports
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -51,25 +53,28 @@ func lossWindows(start time.Time, events []measure.Event) []Window {
 		if e.Kind == "worker_lost" && suspectedBefore(events[:i], e.Worker) {
 			continue
 		}
-		end, label := e.Time, fmt.Sprintf("%s lost", e.Worker)
-		for _, f := range events[i+1:] {
-			switch {
-			case f.Kind == "worker_back" && f.Worker == e.Worker:
-				end, label = f.Time, fmt.Sprintf("%s unreachable, came back", e.Worker)
-			case f.Kind == "worker_lost" && f.Worker == e.Worker:
-				end = f.Time
-			case f.Kind == "takeover_connected" || (f.Kind == "reassigned" && f.Worker == e.Worker):
-				end, label = f.Time, fmt.Sprintf("%s lost, agents taken over", e.Worker)
-			default:
-				continue
-			}
-			if f.Kind == "worker_back" {
-				break
-			}
-		}
+		end, label := lossEnd(e, events[i+1:])
 		out = append(out, Window{FromS: offset(start, e.Time), ToS: offset(start, end), Kind: "worker_lost", Label: label})
 	}
 	return out
+}
+
+// lossEnd is where the loss window opened by e ends among the later
+// events: at the worker's return, else at the last of its loss, its
+// re-assignment and any takeover connected; with none of them, at e.
+func lossEnd(e measure.Event, later []measure.Event) (time.Time, string) {
+	end, label := e.Time, fmt.Sprintf("%s lost", e.Worker)
+	for _, f := range later {
+		switch {
+		case f.Kind == "worker_back" && f.Worker == e.Worker:
+			return f.Time, fmt.Sprintf("%s unreachable, came back", e.Worker)
+		case f.Kind == "worker_lost" && f.Worker == e.Worker:
+			end = f.Time
+		case f.Kind == "takeover_connected" || (f.Kind == "reassigned" && f.Worker == e.Worker):
+			end, label = f.Time, fmt.Sprintf("%s lost, agents taken over", e.Worker)
+		}
+	}
+	return end, label
 }
 
 func suspectedBefore(events []measure.Event, worker string) bool {
@@ -100,11 +105,4 @@ func burstWindows(start time.Time, events []measure.Event) []Window {
 	return out
 }
 
-func errorKeys(t *measure.Totals) []string {
-	keys := make([]string, 0, len(t.Errors))
-	for k := range t.Errors {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func errorKeys(t *measure.Totals) []string { return slices.Sorted(maps.Keys(t.Errors)) }

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/mqherd/mqherd/coordinator"
@@ -61,9 +59,9 @@ func coordinate(ctx context.Context, o coordinateOptions, stdout, stderr io.Writ
 		target.Address = b.Addr()
 		fmt.Fprintf(stderr, "embedded broker listening on %s (mutual TLS, policy: own topics only)\n", target.Address)
 	}
-	serverCA, err := readServerCA(target)
+	serverCA, err := target.CAPEM()
 	if err != nil {
-		return nil, err
+		return nil, usageError{err}
 	}
 	scenarioYAML, err := sc.YAML()
 	if err != nil {
@@ -137,21 +135,6 @@ func runOverCluster(ctx context.Context, o coordinateOptions, m reports.Manifest
 		return nil, runErr
 	}
 	return &runResult{summary: reports.NewSummary(m, o.scenario.Agents, final), dir: dir.Path()}, runErr
-}
-
-// readServerCA reads the target's CA file, if it names one.
-func readServerCA(t targets.Target) ([]byte, error) {
-	if t.CAFile == "" {
-		return nil, nil
-	}
-	pem, err := os.ReadFile(t.CAFile)
-	if err != nil {
-		return nil, usageError{fmt.Errorf("target %s: ca: %w", t.Name, err)}
-	}
-	if !x509.NewCertPool().AppendCertsFromPEM(pem) {
-		return nil, usageError{fmt.Errorf("target %s: ca %s: no PEM certificate in it", t.Name, t.CAFile)}
-	}
-	return pem, nil
 }
 
 // manifestTarget describes the target in the manifest: its profile and the

@@ -1,10 +1,12 @@
 package targets
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -133,6 +135,23 @@ func (t Target) TLSServerName() string {
 		return t.ServerName
 	}
 	return t.Host()
+}
+
+// CAPEM reads the CA file that signed the broker's certificate, checked
+// to hold a PEM certificate; nil if the target names none (the workers
+// then trust the PKI's root).
+func (t Target) CAPEM() ([]byte, error) {
+	if t.CAFile == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(t.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("target %s: ca: %w", t.Name, err)
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("target %s: ca %s: no PEM certificate in it", t.Name, t.CAFile)
+	}
+	return pem, nil
 }
 
 // String returns the target as a URL that Parse reads back (without the
