@@ -3,7 +3,7 @@ package coordinator
 import (
 	"context"
 	"fmt"
-	"maps"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -14,32 +14,27 @@ import (
 // "disconnect burst" event (the study's 1,712 agents dropped in 2.5 min).
 const burstThreshold = 10
 
-// aggregator merges worker snapshots into per-second and cumulative totals
-// and hands them to the sinks, all on one goroutine.
+// aggregator feeds worker snapshots and run events into the run's rollup
+// and hands each second to the sinks as it closes, all on one goroutine.
 type aggregator struct {
 	in      chan *measure.Snapshot // from workers; never blocks them
 	events  chan measure.Event
 	dropped atomic.Int64
-	phase   atomic.Value // string
 	sinks   []Sink
 
 	// Owned by the loop goroutine.
-	cum     *measure.Totals
-	workers map[string]*measure.WorkerView
-	order   []string
-	second  int
-	peak    int64
+	roll *measure.Rollup
+	peak int64
+	last *measure.Aggregate // the latest second closed
 }
 
-func newAggregator(sinks []Sink) *aggregator {
+func newAggregator(started time.Time, sinks []Sink) *aggregator {
 	g := &aggregator{
-		in:      make(chan *measure.Snapshot, 4096),
-		events:  make(chan measure.Event, 256),
-		sinks:   sinks,
-		cum:     measure.NewTotals(),
-		workers: map[string]*measure.WorkerView{},
+		in:     make(chan *measure.Snapshot, 4096),
+		events: make(chan measure.Event, 256),
+		sinks:  sinks,
 	}
-	g.phase.Store("ramp")
+	g.roll = measure.NewRollup(measure.RollupConfig{Started: started, WorkerIntervals: true, OnClose: g.closed})
 	return g
 }
 
@@ -53,17 +48,17 @@ func (g *aggregator) ingest(s *measure.Snapshot) {
 }
 
 // event records a run event (it may block briefly).
-func (g *aggregator) event(kind, worker, detail string) {
+func (g *aggregator) event(kind measure.EventKind, worker, detail string) {
 	g.events <- measure.Event{Time: time.Now(), Kind: kind, Worker: worker, Detail: detail}
 }
 
 // tickLag is how long after a whole second the coordinator closes that
-// second's interval: workers emit at the whole second, and their snapshots
-// need a moment to arrive.
+// second: workers emit at the whole second, and their snapshots need a
+// moment to arrive.
 const tickLag = 250 * time.Millisecond
 
-// loop aggregates every second until stop is closed, then takes what is
-// queued and returns the final aggregate.
+// loop closes a second every second until stop is closed, then takes what
+// is queued, closes the rest and returns the final aggregate.
 func (g *aggregator) loop(stop <-chan struct{}) *measure.Aggregate {
 	next := time.Now().Truncate(time.Second).Add(time.Second)
 	t := time.NewTimer(time.Until(next.Add(tickLag)))
@@ -78,7 +73,8 @@ func (g *aggregator) loop(stop <-chan struct{}) *measure.Aggregate {
 			t.Reset(time.Until(next.Add(tickLag)))
 		case <-stop:
 			g.drainEvents()
-			return g.tick(time.Now())
+			g.takeQueued()
+			return g.finish(time.Now())
 		}
 	}
 }
@@ -95,105 +91,94 @@ func (g *aggregator) drainEvents() {
 }
 
 func (g *aggregator) emitEvent(e measure.Event) {
-	if w := g.workers[e.Worker]; w != nil && e.Kind == EventWorkerLost {
-		w.State = "lost"
-	}
+	g.roll.Event(e)
 	for _, s := range g.sinks {
 		s.Event(e)
 	}
 }
 
-// tick closes one interval.
+// tick takes the events and snapshots queued and closes every second up
+// to the one ending at now; it returns the latest second closed.
 func (g *aggregator) tick(now time.Time) *measure.Aggregate {
-	g.second++
-	interval := measure.NewTotals() // new each second: handed-out intervals stay as they were
-	for _, w := range g.workers {
-		w.Interval.Reset() // reused, its histograms with it: worker views are updated in place
-	}
-	g.takeQueued(interval)
-	gauges := map[string]int64{}
-	views := make([]*measure.WorkerView, 0, len(g.order))
-	for _, name := range g.order {
-		w := g.workers[name]
-		if w.State != "lost" { // a lost worker's last readings are not the fleet's now
-			for k, v := range w.Gauges {
-				gauges[k] += v
-			}
-		}
-		views = append(views, w)
-	}
-	interval.Gauges = gauges
-	g.cum.Merge(interval)
-	// Gauges are readings, not deltas. The copy matters: next second's
-	// Merge adds into cum.Gauges, which must not be this interval's map.
-	g.cum.Gauges = maps.Clone(gauges)
-	g.peak = max(g.peak, interval.Gauge(measure.AgentsConnected))
-	if lost := interval.Errors[measure.ConnectionLost.String()] + serverDisconnects(interval); lost >= burstThreshold {
-		g.emitEvent(measure.Event{Time: now, Kind: "disconnect_burst", Detail: fmt.Sprintf("%d connections lost in one second", lost)})
-	}
-	a := &measure.Aggregate{
-		Second: g.second, Time: now, Phase: g.phase.Load().(string),
-		Interval: interval, Cumulative: g.cum, Workers: views,
-		AgentsConnectedPeak: g.peak, Dropped: g.dropped.Load(),
+	g.drainEvents()
+	g.takeQueued()
+	g.roll.CloseThrough(g.roll.SecondOf(now))
+	return g.last
+}
+
+// closed hands one closed second to the sinks.
+func (g *aggregator) closed(c measure.Closed) {
+	g.peak = max(g.peak, c.Row.AgentsConnected)
+	a := g.aggregate(c.Row, c.Interval, g.roll.Origin().Add(time.Duration(c.Row.Second)*time.Second))
+	if lost := connectionsLost(c.Row); lost >= burstThreshold {
+		g.emitEvent(measure.Event{Time: a.Time, Kind: measure.EventDisconnectBurst, Detail: fmt.Sprintf("%d connections lost in one second", lost)})
 	}
 	for _, s := range g.sinks {
 		s.Interval(a)
 	}
-	return a
+	g.last = a
 }
 
-func serverDisconnects(t *measure.Totals) int64 {
-	var n int64
+func (g *aggregator) aggregate(row *measure.Second, interval *measure.Totals, at time.Time) *measure.Aggregate {
+	return &measure.Aggregate{Row: row, Time: at, Interval: interval, Cumulative: g.roll.All(),
+		Workers: g.roll.Views(), AgentsConnectedPeak: g.peak, Dropped: g.dropped.Load(), Rollup: g.roll}
+}
+
+// finish closes every second up to ended and returns the final aggregate:
+// the last second's row, nothing in its interval, the run's totals.
+func (g *aggregator) finish(ended time.Time) *measure.Aggregate {
+	g.roll.Finish(ended)
+	last := &measure.Second{Phase: measure.PhaseDone}
+	if rows := g.roll.Rows(); len(rows) > 0 {
+		last = &rows[len(rows)-1]
+	}
+	interval := measure.NewTotals()
+	interval.Gauges = g.roll.All().Gauges
+	return g.aggregate(last, interval, ended)
+}
+
+// connectionsLost counts a second's connection losses and server disconnects.
+func connectionsLost(row *measure.Second) int64 {
+	n := row.Errors[measure.ConnectionLost.String()]
 	prefix := measure.ServerDisconnect.String()
-	for k, v := range t.Errors {
-		if len(k) >= len(prefix) && k[:len(prefix)] == prefix {
+	for k, v := range row.Errors {
+		if strings.HasPrefix(k, prefix) {
 			n += v
 		}
 	}
 	return n
 }
 
-// takeQueued merges every queued snapshot into interval and its worker.
-func (g *aggregator) takeQueued(interval *measure.Totals) {
+// takeQueued takes every queued snapshot.
+func (g *aggregator) takeQueued() {
 	for {
 		select {
 		case s := <-g.in:
-			g.take(s, interval)
+			g.take(s)
 		default:
 			return
 		}
 	}
 }
 
-func (g *aggregator) take(s *measure.Snapshot, interval *measure.Totals) {
-	w, ok := g.workers[s.Worker]
-	if !ok {
-		w = &measure.WorkerView{Name: s.Worker, State: "running", Cumulative: measure.NewTotals(), Interval: measure.NewTotals()}
-		g.workers[s.Worker] = w
-		g.order = append(g.order, s.Worker)
-	}
-	// Decode every histogram before counting anything, so a bad snapshot is
-	// left out whole; decode once (sparse) and add to all three totals.
+// take hands a snapshot to the sinks (the run directory records the order)
+// and to the rollup. Every histogram is decoded before anything is
+// counted, so a bad snapshot is left out whole.
+func (g *aggregator) take(s *measure.Snapshot) {
 	d, err := measure.DecodeHistograms(s)
 	if err != nil {
-		g.emitEvent(measure.Event{Time: time.Now(), Kind: "bad_snapshot", Worker: s.Worker, Detail: err.Error()})
+		g.emitEvent(measure.Event{Time: time.Now(), Kind: measure.EventBadSnapshot, Worker: s.Worker, Detail: err.Error()})
 		return
 	}
-	interval.AddDecoded(d)
-	w.Interval.AddDecoded(d)
-	w.Cumulative.AddDecoded(d)
-	w.Gauges = s.Gauges
-	w.AgentsConnectedPeak = max(w.AgentsConnectedPeak, s.Gauges[measure.AgentsConnected.String()])
-	w.LastSnapshot = s.End
 	for _, sink := range g.sinks {
 		sink.Snapshot(s)
 	}
+	g.roll.Add(d)
 }
 
-// setPhase changes the phase shown from the next interval on.
-func (g *aggregator) setPhase(ctx context.Context, phase string) {
-	g.phase.Store(phase)
-	if ctx.Err() == nil || phase == "drain" || phase == "done" {
-		g.event("phase", "", phase)
+// setPhase announces a phase; an aborted run announces only its drain and end.
+func (g *aggregator) setPhase(ctx context.Context, phase measure.Phase) {
+	if ctx.Err() == nil || phase == measure.PhaseDrain || phase == measure.PhaseDone {
+		g.event(measure.EventPhase, "", string(phase))
 	}
 }

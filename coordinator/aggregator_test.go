@@ -12,21 +12,27 @@ import (
 
 var t0 = time.Date(2025, 3, 14, 9, 30, 0, 0, time.UTC)
 
-// snap builds one worker snapshot with a real recorder.
+// snap builds one worker snapshot of second 1 with a real recorder.
 func snap(t *testing.T, worker string, record func(r *measure.Recorder)) *measure.Snapshot {
+	return snapAt(t, worker, 1, record)
+}
+
+// snapAt builds one worker snapshot whose interval ends at second sec.
+func snapAt(t *testing.T, worker string, sec int, record func(r *measure.Recorder)) *measure.Snapshot {
 	t.Helper()
-	r := measure.NewRecorder(worker, t0)
+	end := t0.Add(time.Duration(sec) * time.Second)
+	r := measure.NewRecorder(worker, end.Add(-time.Second))
 	record(r)
-	s, err := r.Swap(t0.Add(time.Second))
+	s, err := r.Swap(end)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
-// jobs is a snapshot of n dispatched jobs and n delivery samples.
-func jobs(t *testing.T, worker string, n int) *measure.Snapshot {
-	return snap(t, worker, func(r *measure.Recorder) {
+// jobs is a snapshot of second sec: n dispatched jobs and n delivery samples.
+func jobs(t *testing.T, worker string, sec, n int) *measure.Snapshot {
+	return snapAt(t, worker, sec, func(r *measure.Recorder) {
 		r.Count(measure.JobsDispatched, int64(n))
 		for i := range n {
 			r.Latency(measure.JobDelivery, i, time.Duration(i+1)*time.Millisecond)
@@ -34,9 +40,10 @@ func jobs(t *testing.T, worker string, n int) *measure.Snapshot {
 	})
 }
 
-// connected is a snapshot whose only content is an agents_connected reading.
-func connected(t *testing.T, worker string, n int64) *measure.Snapshot {
-	return snap(t, worker, func(r *measure.Recorder) { r.Gauge(measure.AgentsConnected, n) })
+// connected is a snapshot of second sec whose only content is an
+// agents_connected reading.
+func connected(t *testing.T, worker string, sec int, n int64) *measure.Snapshot {
+	return snapAt(t, worker, sec, func(r *measure.Recorder) { r.Gauge(measure.AgentsConnected, n) })
 }
 
 // counts reads what a test needs from Totals now: the aggregator keeps
@@ -48,24 +55,24 @@ func countsOf(tot *measure.Totals) counts {
 }
 
 func TestTickSeparatesIntervalFromCumulative(t *testing.T) {
-	g := newAggregator(nil)
+	g := newAggregator(t0, nil)
 	steps := []struct {
 		in        []*measure.Snapshot
 		interval  counts
 		cumulated counts
 	}{
-		{[]*measure.Snapshot{jobs(t, "w0", 5), jobs(t, "w1", 2)}, counts{7, 7}, counts{7, 7}},
-		{[]*measure.Snapshot{jobs(t, "w0", 4)}, counts{4, 4}, counts{11, 11}},
+		{[]*measure.Snapshot{jobs(t, "w0", 1, 5), jobs(t, "w1", 1, 2)}, counts{7, 7}, counts{7, 7}},
+		{[]*measure.Snapshot{jobs(t, "w0", 2, 4)}, counts{4, 4}, counts{11, 11}},
 		{nil, counts{0, 0}, counts{11, 11}},
-		{[]*measure.Snapshot{jobs(t, "w1", 1), jobs(t, "w1", 3)}, counts{4, 4}, counts{15, 15}},
+		{[]*measure.Snapshot{jobs(t, "w1", 4, 1), jobs(t, "w1", 4, 3)}, counts{4, 4}, counts{15, 15}},
 	}
 	for i, s := range steps {
 		for _, sn := range s.in {
 			g.ingest(sn)
 		}
 		a := g.tick(t0.Add(time.Duration(i+1) * time.Second))
-		if a.Second != i+1 {
-			t.Errorf("second %d numbered %d", i+1, a.Second)
+		if a.Row.Second != i+1 {
+			t.Errorf("second %d numbered %d", i+1, a.Row.Second)
 		}
 		if got := countsOf(a.Interval); got != s.interval {
 			t.Errorf("second %d: interval jobs/samples %v, want %v", i+1, got, s.interval)
@@ -80,16 +87,16 @@ func TestTickSeparatesIntervalFromCumulative(t *testing.T) {
 // interval and the cumulative alike; the peak keeps the highest sum. An
 // aggregate already handed to a sink does not change afterwards.
 func TestTickSumsLatestGaugesAndTracksPeak(t *testing.T) {
-	g := newAggregator(nil)
+	g := newAggregator(t0, nil)
 	steps := []struct {
 		in   []*measure.Snapshot
 		sum  int64
 		peak int64
 	}{
-		{[]*measure.Snapshot{connected(t, "w0", 5), connected(t, "w1", 3)}, 8, 8},
-		{[]*measure.Snapshot{connected(t, "w0", 9), connected(t, "w0", 4)}, 7, 8}, // w0's latest is 4; w1 still 3
-		{[]*measure.Snapshot{connected(t, "w1", 10)}, 14, 14},
-		{[]*measure.Snapshot{connected(t, "w0", 0), connected(t, "w1", 0)}, 0, 14},
+		{[]*measure.Snapshot{connected(t, "w0", 1, 5), connected(t, "w1", 1, 3)}, 8, 8},
+		{[]*measure.Snapshot{connected(t, "w0", 2, 9), connected(t, "w0", 2, 4)}, 7, 8}, // w0's latest is 4; w1 still 3
+		{[]*measure.Snapshot{connected(t, "w1", 3, 10)}, 14, 14},
+		{[]*measure.Snapshot{connected(t, "w0", 4, 0), connected(t, "w1", 4, 0)}, 0, 14},
 	}
 	var handed []*measure.Aggregate
 	for i, s := range steps {
@@ -116,16 +123,16 @@ func TestTickSumsLatestGaugesAndTracksPeak(t *testing.T) {
 }
 
 func TestTickKeepsPerWorkerViews(t *testing.T) {
-	g := newAggregator(nil)
-	g.ingest(jobs(t, "w1", 2))
-	g.ingest(jobs(t, "w0", 5))
+	g := newAggregator(t0, nil)
+	g.ingest(jobs(t, "w1", 1, 2))
+	g.ingest(jobs(t, "w0", 1, 5))
 	g.tick(t0.Add(time.Second))
-	g.ingest(jobs(t, "w0", 3))
-	g.ingest(connected(t, "w1", 6))
+	g.ingest(jobs(t, "w0", 2, 3))
+	g.ingest(connected(t, "w1", 2, 6))
 	a := g.tick(t0.Add(2 * time.Second))
 
-	if len(a.Workers) != 2 || a.Workers[0].Name != "w1" || a.Workers[1].Name != "w0" {
-		t.Fatalf("workers %v, want w1 then w0 (order of first snapshot)", a.Workers)
+	if len(a.Workers) != 2 || a.Workers[0].Name != "w0" || a.Workers[1].Name != "w1" {
+		t.Fatalf("workers %v, want w0 then w1 (by name)", a.Workers)
 	}
 	want := map[string]struct {
 		interval, cumulative int64
@@ -141,7 +148,7 @@ func TestTickKeepsPerWorkerViews(t *testing.T) {
 		if got := w.Gauges[measure.AgentsConnected.String()]; got != want[w.Name].gauge {
 			t.Errorf("%s agents_connected %d, want %d", w.Name, got, want[w.Name].gauge)
 		}
-		if !w.LastSnapshot.Equal(t0.Add(time.Second)) {
+		if !w.LastSnapshot.Equal(t0.Add(2 * time.Second)) {
 			t.Errorf("%s last snapshot %v, want its End", w.Name, w.LastSnapshot)
 		}
 	}
@@ -170,14 +177,14 @@ func TestTickEmitsDisconnectBurst(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			sink := &recordingSink{}
-			g := newAggregator([]Sink{sink})
+			g := newAggregator(t0, []Sink{sink})
 			for i, second := range c.seconds {
 				for w, rec := range second {
-					g.ingest(snap(t, []string{"w0", "w1"}[w], rec))
+					g.ingest(snapAt(t, []string{"w0", "w1"}[w], i+1, rec))
 				}
 				g.tick(t0.Add(time.Duration(i+1) * time.Second))
 			}
-			bursts := eventsOf(sink.Events(), "disconnect_burst")
+			bursts := eventsOf(sink.Events(), measure.EventDisconnectBurst)
 			if len(bursts) != c.bursts {
 				t.Fatalf("%d disconnect_burst events %v, want %d", len(bursts), bursts, c.bursts)
 			}
@@ -194,7 +201,7 @@ func TestTickEmitsDisconnectBurst(t *testing.T) {
 // entirely: none of its counters, errors or other histograms are counted.
 func TestTickRejectsCorruptSnapshotWhole(t *testing.T) {
 	sink := &recordingSink{}
-	g := newAggregator([]Sink{sink})
+	g := newAggregator(t0, []Sink{sink})
 	bad := snap(t, "w1", func(r *measure.Recorder) {
 		r.Count(measure.JobsDispatched, 100)
 		r.Error(measure.ConnectionLost, 0)
@@ -202,11 +209,11 @@ func TestTickRejectsCorruptSnapshotWhole(t *testing.T) {
 		r.Latency(measure.StatusDelivery, 0, time.Millisecond) // corrupted below
 	})
 	bad.Histograms[measure.StatusDelivery.String()] = []byte("not a histogram")
-	g.ingest(jobs(t, "w0", 3))
+	g.ingest(jobs(t, "w0", 1, 3))
 	g.ingest(bad)
 	a := g.tick(t0.Add(time.Second))
 
-	e := eventsOf(sink.Events(), "bad_snapshot")
+	e := eventsOf(sink.Events(), measure.EventBadSnapshot)
 	if len(e) != 1 || e[0].Worker != "w1" {
 		t.Fatalf("bad_snapshot events %v, want one from w1", e)
 	}
@@ -223,7 +230,7 @@ func TestTickRejectsCorruptSnapshotWhole(t *testing.T) {
 	}
 
 	// The worker's next good snapshot is taken normally.
-	g.ingest(jobs(t, "w1", 2))
+	g.ingest(jobs(t, "w1", 2, 2))
 	a = g.tick(t0.Add(2 * time.Second))
 	if got := countsOf(a.Cumulative); got != (counts{5, 5}) {
 		t.Errorf("after a good snapshot: cumulative %v, want {5 5}", got)
@@ -233,7 +240,7 @@ func TestTickRejectsCorruptSnapshotWhole(t *testing.T) {
 // A full queue never blocks the worker that emits; what does not fit is
 // counted in Dropped, and everything queued is still aggregated.
 func TestIngestDropsWhenFullWithoutBlocking(t *testing.T) {
-	g := newAggregator(nil)
+	g := newAggregator(t0, nil)
 	s := snap(t, "w0", func(r *measure.Recorder) { r.Count(measure.JobsDispatched, 1) })
 	const extra = 7
 	queued := cap(g.in)

@@ -15,16 +15,6 @@ import (
 	"github.com/mqherd/mqherd/internal/wire"
 )
 
-// Run events of the cluster layer.
-const (
-	EventWorkerLost     = "worker_lost"    // declared lost after the grace period
-	EventWorkerSuspect  = "worker_suspect" // memberlist lost it; grace period started
-	EventWorkerBack     = "worker_back"    // came back within the grace period
-	EventReassigned     = "reassigned"     // a lost worker's agents given to a survivor
-	EventTakeoverDone   = "takeover_connected"
-	EventWorkerReturned = "worker_returned" // a lost worker came back: dismissed, treated as new
-)
-
 // ClusterConfig drives a run over worker nodes of a cluster.
 type ClusterConfig struct {
 	Node       *cluster.Node // this coordinator's node, already started
@@ -35,13 +25,12 @@ type ClusterConfig struct {
 	// memberlist) before it is lost and its agents are re-assigned: a
 	// CPU-starved worker can miss probes and come back. Default 5s.
 	LossGrace time.Duration
-	// Assign builds a worker's assignment for its agent range.
-	Assign func(worker string, agents wire.Range) (*wire.Assign, error)
-	// Shards returns the certificate material for a range (for takeovers).
-	Shards func(agents wire.Range) ([]wire.ShardMaterial, error)
-	Run    Config    // the barriers' settings; Run.Agents is the fleet size
-	RunID  string    // the run's ID (messages of other runs are ignored)
-	Log    io.Writer // one line per membership change; default io.Discard
+	// Assignments build each worker's assignment and, for takeovers, the
+	// certificate material of an agent range.
+	Assignments Assignments
+	Run         Config    // the barriers' settings; Run.Agents is the fleet size
+	RunID       string    // the run's ID (messages of other runs are ignored)
+	Log         io.Writer // one line per membership change; default io.Discard
 }
 
 // Prepare waits for the workers and makes the plan; Run then assigns and
@@ -74,11 +63,14 @@ func Prepare(ctx context.Context, cfg ClusterConfig) (*ClusterRun, error) {
 // Plan is the initial assignment of agents to workers.
 func (c *ClusterRun) Plan() []wire.Assignment { return c.plan }
 
+// SetStarted sets when the run started, as its manifest says (before Run).
+func (c *ClusterRun) SetStarted(t time.Time) { c.cfg.Run.Started = t }
+
 // Run assigns the plan and runs the scenario through the workers,
 // re-assigning a lost worker's agents to the survivors, and returns the
 // final aggregate.
 func (c *ClusterRun) Run(ctx context.Context, sinks ...Sink) (*measure.Aggregate, error) {
-	c.g = newAggregator(sinks)
+	c.g = newAggregator(c.cfg.Run.started(), sinks)
 	workers := make([]Worker, 0, len(c.plan))
 	for _, a := range c.plan {
 		workers = append(workers, c.remotes[a.Worker])
@@ -171,7 +163,7 @@ const assignTimeout = 30 * time.Second
 // messages may overtake each other, so no command may precede it.
 func (c *ClusterRun) assignAll(ctx context.Context, plan []wire.Assignment) error {
 	for _, a := range plan {
-		msg, err := c.cfg.Assign(a.Worker, a.Agents)
+		msg, err := c.cfg.Assignments.For(a.Worker, a.Agents)
 		if err != nil {
 			return err
 		}
@@ -221,7 +213,7 @@ func (c *ClusterRun) message(m cluster.Message) {
 	}
 	kind, body, err := wire.Decode(m.Data)
 	if err != nil {
-		c.g.event("bad_message", m.From, err.Error())
+		c.g.event(measure.EventBadMessage, m.From, err.Error())
 		return
 	}
 	switch kind {
@@ -231,7 +223,7 @@ func (c *ClusterRun) message(m cluster.Message) {
 		}
 		s, err := measure.DecodeSnapshot(body)
 		if err != nil {
-			c.g.event("bad_snapshot", m.From, err.Error())
+			c.g.event(measure.EventBadSnapshot, m.From, err.Error())
 			return
 		}
 		if !r.firstSight(s.Seq) {
@@ -249,7 +241,7 @@ func (c *ClusterRun) message(m cluster.Message) {
 			return
 		}
 		if d.Name == wire.PhaseTakeover {
-			c.g.event(EventTakeoverDone, m.From, fmt.Sprintf("%d agents connected in %.1fs", d.Connected, d.Took.Seconds()))
+			c.g.event(measure.EventTakeoverConnected, m.From, fmt.Sprintf("%d agents connected in %.1fs", d.Connected, d.Took.Seconds()))
 			return
 		}
 		select {
@@ -273,17 +265,17 @@ func (c *ClusterRun) membership(e cluster.Event) {
 		if r.isLost() || c.suspect[e.Node] != nil {
 			return
 		}
-		c.g.event(EventWorkerSuspect, e.Node, fmt.Sprintf("memberlist lost it (dead=%v); re-assigning in %s unless it returns", e.Dead, c.cfg.LossGrace))
+		c.g.event(measure.EventWorkerSuspect, e.Node, fmt.Sprintf("memberlist lost it (dead=%v); re-assigning in %s unless it returns", e.Dead, c.cfg.LossGrace))
 		c.suspect[e.Node] = time.AfterFunc(c.cfg.LossGrace, func() { c.declareLost(e.Node) })
 	case cluster.Join:
 		if t := c.suspect[e.Node]; t != nil && !r.isLost() {
 			t.Stop()
 			delete(c.suspect, e.Node)
-			c.g.event(EventWorkerBack, e.Node, "returned within the grace period")
+			c.g.event(measure.EventWorkerBack, e.Node, "returned within the grace period")
 			return
 		}
 		if r.isLost() {
-			c.g.event(EventWorkerReturned, e.Node, "lost earlier; its agents belong to others now: dismissed")
+			c.g.event(measure.EventWorkerReturned, e.Node, "lost earlier; its agents belong to others now: dismissed")
 			go c.dismiss(e.Node)
 		}
 	}
@@ -326,9 +318,9 @@ func (c *ClusterRun) declareLost(name string) {
 	r.markLost()
 	c.lost = append(c.lost, name)
 	c.mu.Unlock()
-	c.g.event(EventWorkerLost, name, fmt.Sprintf("gone for the %s grace period", c.cfg.LossGrace))
+	c.g.event(measure.EventWorkerLost, name, fmt.Sprintf("gone for the %s grace period", c.cfg.LossGrace))
 	if err := c.reassign(name); err != nil {
-		c.g.event("reassign_failed", name, err.Error())
+		c.g.event(measure.EventReassignFailed, name, err.Error())
 	}
 }
 

@@ -39,6 +39,9 @@ type Config struct {
 	StartLead time.Duration
 	// DrainGrace bounds the drain after an abort. Default 10s.
 	DrainGrace time.Duration
+	// Started is when the run started, as the manifest says: t=0 of the
+	// rollup's clock is the whole second it falls in. Default: now.
+	Started time.Time
 }
 
 // Run drives workers through ramp, run, drain and stop, aggregating their
@@ -46,7 +49,14 @@ type Config struct {
 // aborts the current phase but still drains, stops the workers and closes
 // the sinks, so nothing measured is lost. It returns the final aggregate.
 func Run(ctx context.Context, cfg Config, workers []Worker, sinks ...Sink) (*measure.Aggregate, error) {
-	return runWith(ctx, cfg, workers, newAggregator(sinks))
+	return runWith(ctx, cfg, workers, newAggregator(cfg.started(), sinks))
+}
+
+func (cfg Config) started() time.Time {
+	if cfg.Started.IsZero() {
+		return time.Now()
+	}
+	return cfg.Started
 }
 
 // runWith is Run with an aggregator made by the caller (the cluster layer
@@ -62,12 +72,12 @@ func runWith(ctx context.Context, cfg Config, workers []Worker, g *aggregator) (
 	final := make(chan *measure.Aggregate, 1)
 	go func() { final <- g.loop(stop) }()
 	for _, w := range workers {
-		g.event("worker_joined", w.Name(), "")
+		g.event(measure.EventWorkerJoined, w.Name(), "")
 		w.Start(g.ingest)
 	}
 	runErr := drive(ctx, cfg, g, workers)
 	each(workers, func(w Worker) { w.Stop() })
-	g.setPhase(ctx, "done")
+	g.setPhase(ctx, measure.PhaseDone)
 	close(stop)
 	agg := <-final
 	var closeErrs []error
@@ -81,29 +91,29 @@ func runWith(ctx context.Context, cfg Config, workers []Worker, g *aggregator) (
 
 // drive runs the barriers. An abort (ctx cancelled) skips to the drain.
 func drive(ctx context.Context, cfg Config, g *aggregator, workers []Worker) error {
-	g.setPhase(ctx, "ramp")
+	g.setPhase(ctx, measure.PhaseRamp)
 	var mu sync.Mutex
 	connected := 0
 	each(workers, func(w Worker) {
 		n, err := w.Connect(ctx)
 		if err != nil && ctx.Err() == nil {
-			g.event("worker_error", w.Name(), err.Error())
+			g.event(measure.EventWorkerError, w.Name(), err.Error())
 		}
 		mu.Lock()
 		connected += n
 		mu.Unlock()
 	})
 	if connected < cfg.Agents {
-		g.event("ramp_incomplete", "", fmt.Sprintf("%d of %d agents connected at the ramp deadline", connected, cfg.Agents))
+		g.event(measure.EventRampIncomplete, "", fmt.Sprintf("%d of %d agents connected at the ramp deadline", connected, cfg.Agents))
 	} else {
-		g.event("ramp_complete", "", fmt.Sprintf("%d agents connected", connected))
+		g.event(measure.EventRampComplete, "", fmt.Sprintf("%d agents connected", connected))
 	}
 	if ctx.Err() == nil {
-		g.setPhase(ctx, "run")
+		g.setPhase(ctx, measure.PhaseRun)
 		start := time.Now().Add(cfg.StartLead)
 		each(workers, func(w Worker) { w.Dispatch(ctx, start) })
 	}
-	g.setPhase(ctx, "drain")
+	g.setPhase(ctx, measure.PhaseDrain)
 	drainCtx := context.Background()
 	if ctx.Err() != nil {
 		var cancel context.CancelFunc
@@ -118,10 +128,10 @@ func drive(ctx context.Context, cfg Config, g *aggregator, workers []Worker) err
 		mu.Unlock()
 	})
 	if lost > 0 {
-		g.event("drain_lost", "", fmt.Sprintf("%d jobs still outstanding at the end of the drain were counted lost", lost))
+		g.event(measure.EventDrainLost, "", fmt.Sprintf("%d jobs still outstanding at the end of the drain were counted lost", lost))
 	}
 	if ctx.Err() != nil {
-		g.event("aborted", "", "interrupted: drained and stopped early")
+		g.event(measure.EventAborted, "", "interrupted: drained and stopped early")
 	}
 	return nil
 }

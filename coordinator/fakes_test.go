@@ -187,7 +187,7 @@ type recordingSink struct {
 type seenInterval struct {
 	agg      *measure.Aggregate
 	second   int
-	phase    string
+	phase    measure.Phase
 	counters map[string]int64 // the interval's counters
 	gauges   map[string]int64 // the interval's gauges
 	delivery int64            // job_delivery samples in the interval
@@ -211,7 +211,7 @@ func (s *recordingSink) Interval(a *measure.Aggregate) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.intervals = append(s.intervals, seenInterval{
-		agg: a, second: a.Second, phase: a.Phase,
+		agg: a, second: a.Row.Second, phase: a.Row.Phase,
 		counters: maps.Clone(a.Interval.Counters), gauges: maps.Clone(a.Interval.Gauges),
 		delivery: a.Interval.Percentiles(measure.JobDelivery).Count,
 	})
@@ -237,7 +237,7 @@ func (s *recordingSink) Intervals() []seenInterval {
 }
 
 // eventsOf returns the events of one kind, in order.
-func eventsOf(events []measure.Event, kind string) []measure.Event {
+func eventsOf(events []measure.Event, kind measure.EventKind) []measure.Event {
 	var out []measure.Event
 	for _, e := range events {
 		if e.Kind == kind {

@@ -59,14 +59,14 @@ func (c *ClusterRun) reassign(lost string) error {
 			return err
 		}
 	}
-	c.g.event(EventReassigned, lost, fmt.Sprintf("%s; %d outstanding jobs inherited; jobs due since %s resent",
+	c.g.event(measure.EventReassigned, lost, fmt.Sprintf("%s; %d outstanding jobs inherited; jobs due since %s resent",
 		strings.Join(moves, ", "), len(outstanding), since.UTC().Format("15:04:05.000")))
 	return nil
 }
 
 func (c *ClusterRun) sendTakeover(name string, t *wire.Takeover) error {
 	for _, r := range t.Agents {
-		shards, err := c.cfg.Shards(r)
+		shards, err := c.cfg.Assignments.Shards(r)
 		if err != nil {
 			return err
 		}

@@ -116,8 +116,8 @@ func TestRunDrivesPhasesAndCountsEverySnapshotOnce(t *testing.T) {
 		if want := final.Cumulative.Percentiles(measure.JobDelivery).Count; delivered != want {
 			t.Errorf("intervals sum to %d delivery samples, cumulative says %d", delivered, want)
 		}
-		if ivs[len(ivs)-1].agg != final {
-			t.Error("the final aggregate was not handed to the sinks as the last interval")
+		if last := ivs[len(ivs)-1].agg; last.Row.Second != final.Row.Second {
+			t.Errorf("the last interval handed to the sinks is second %d, the final aggregate's is %d", last.Row.Second, final.Row.Second)
 		}
 
 		// Gauges are each worker's latest reading, summed: all assigned, none
@@ -133,8 +133,8 @@ func TestRunDrivesPhasesAndCountsEverySnapshotOnce(t *testing.T) {
 		if final.AgentsConnectedPeak != 19 {
 			t.Errorf("peak %d, want 19", final.AgentsConnectedPeak)
 		}
-		if final.Phase != "done" {
-			t.Errorf("final phase %q, want done", final.Phase)
+		if final.Row.Phase != measure.PhaseDone {
+			t.Errorf("final phase %q, want done", final.Row.Phase)
 		}
 		if len(sink.closes) != 1 || sink.closes[0] != final {
 			t.Errorf("Close called %d times (want once, with the final aggregate)", len(sink.closes))
@@ -157,7 +157,7 @@ func TestRunDrivesPhasesAndCountsEverySnapshotOnce(t *testing.T) {
 		if e := eventsOf(events, "drain_lost"); len(e) != 1 || !strings.HasPrefix(e[0].Detail, "3 jobs") {
 			t.Errorf("drain_lost events %v, want one naming 3 jobs", e)
 		}
-		for _, kind := range []string{"aborted", "ramp_incomplete", "bad_snapshot"} {
+		for _, kind := range []measure.EventKind{measure.EventAborted, measure.EventRampIncomplete, measure.EventBadSnapshot} {
 			if e := eventsOf(events, kind); len(e) != 0 {
 				t.Errorf("unexpected %s events %v", kind, e)
 			}
@@ -293,7 +293,7 @@ func TestRunReportsWhetherTheRampCompleted(t *testing.T) {
 	cases := []struct {
 		name   string
 		agents int // Config.Agents; the workers connect 3 + 4
-		kind   string
+		kind   measure.EventKind
 		detail string
 	}{
 		{"short of the fleet", 10, "ramp_incomplete", "7 of 10 agents connected"},

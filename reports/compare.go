@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+
+	"github.com/mqherd/mqherd/internal/measure"
 )
 
 // ComparisonVersion is the version of the comparison's JSON form.
@@ -27,12 +29,12 @@ type Comparison struct {
 type ComparedRun struct {
 	Label   string             `json:"label"` // the target, made unique
 	Run     RunInfo            `json:"run"`
-	Figures Figures            `json:"figures"`
+	Figures measure.Figures    `json:"figures"`
 	Named   map[string]float64 `json:"named_figures"` // what the scoring formulas read
 	Latency []Latency          `json:"latency"`
 	Windows []Window           `json:"windows,omitempty"`
 	Cost    *CostReport        `json:"cost,omitempty"`
-	series  []SecondRow        // for the time charts of the HTML page
+	series  []measure.Second   // for the time charts of the HTML page
 }
 
 // Compare sets the reports side by side and scores them. The first report
@@ -79,37 +81,37 @@ type compareRow struct {
 	name string
 	// points: the figure is a percentage, its delta is in points, not %.
 	points bool
-	get    func(*Figures) float64
+	get    func(*measure.Figures) float64
 }
 
 // compareRows are the figures of the side-by-side table, in order.
 func compareRows() []compareRow {
 	rows := []compareRow{
-		{"agents connected (peak)", false, func(f *Figures) float64 { return float64(f.AgentsConnectedPeak) }},
-		{"connected agent-seconds %", true, func(f *Figures) float64 { return f.ConnectedAgentSecondsPct }},
-		{"connect rate, ramp mean (/s)", false, func(f *Figures) float64 { return f.ConnectRateMean }},
-		{"connect rate, peak second (/s)", false, func(f *Figures) float64 { return f.ConnectRatePeak }},
-		{"jobs dispatched", false, func(f *Figures) float64 { return float64(f.JobsDispatched) }},
-		{"jobs completed", false, func(f *Figures) float64 { return float64(f.JobsCompleted) }},
-		{"messages sent", false, func(f *Figures) float64 { return float64(f.MessagesSent) }},
-		{"messages received", false, func(f *Figures) float64 { return float64(f.MessagesReceived) }},
-		{"errors", false, func(f *Figures) float64 { return float64(f.Errors) }},
-		{"error %", true, func(f *Figures) float64 { return f.ErrorPct }},
-		{"out of order", false, func(f *Figures) float64 { return float64(f.OutOfOrder) }},
-		{"duplicates", false, func(f *Figures) float64 { return float64(f.Duplicates) }},
-		{"lost jobs", false, func(f *Figures) float64 { return float64(f.Lost) }},
-		{"reconnects", false, func(f *Figures) float64 { return float64(f.Reconnects) }},
+		{"agents connected (peak)", false, func(f *measure.Figures) float64 { return float64(f.AgentsConnectedPeak) }},
+		{"connected agent-seconds %", true, func(f *measure.Figures) float64 { return f.ConnectedAgentSecondsPct }},
+		{"connect rate, ramp mean (/s)", false, func(f *measure.Figures) float64 { return f.ConnectRateMean }},
+		{"connect rate, peak second (/s)", false, func(f *measure.Figures) float64 { return f.ConnectRatePeak }},
+		{"jobs dispatched", false, func(f *measure.Figures) float64 { return float64(f.JobsDispatched) }},
+		{"jobs completed", false, func(f *measure.Figures) float64 { return float64(f.JobsCompleted) }},
+		{"messages sent", false, func(f *measure.Figures) float64 { return float64(f.MessagesSent) }},
+		{"messages received", false, func(f *measure.Figures) float64 { return float64(f.MessagesReceived) }},
+		{"errors", false, func(f *measure.Figures) float64 { return float64(f.Errors) }},
+		{"error %", true, func(f *measure.Figures) float64 { return f.ErrorPct }},
+		{"out of order", false, func(f *measure.Figures) float64 { return float64(f.OutOfOrder) }},
+		{"duplicates", false, func(f *measure.Figures) float64 { return float64(f.Duplicates) }},
+		{"lost jobs", false, func(f *measure.Figures) float64 { return float64(f.Lost) }},
+		{"reconnects", false, func(f *measure.Figures) float64 { return float64(f.Reconnects) }},
 	}
 	for _, m := range []string{"job_delivery", "status_delivery", "job_end_to_end", "connect"} {
 		for _, p := range []struct {
 			name string
-			get  func(f *Figures, m string) float64
+			get  func(f *measure.Figures, m string) float64
 		}{
-			{"p50", func(f *Figures, m string) float64 { return f.LatencyMs[m].P50 }},
-			{"p99", func(f *Figures, m string) float64 { return f.LatencyMs[m].P99 }},
-			{"p99.9", func(f *Figures, m string) float64 { return f.LatencyMs[m].P999 }},
+			{"p50", func(f *measure.Figures, m string) float64 { return f.LatencyMs[m].P50 }},
+			{"p99", func(f *measure.Figures, m string) float64 { return f.LatencyMs[m].P99 }},
+			{"p99.9", func(f *measure.Figures, m string) float64 { return f.LatencyMs[m].P999 }},
 		} {
-			rows = append(rows, compareRow{m + " " + p.name + " (ms)", false, func(f *Figures) float64 { return p.get(f, m) }})
+			rows = append(rows, compareRow{m + " " + p.name + " (ms)", false, func(f *measure.Figures) float64 { return p.get(f, m) }})
 		}
 	}
 	return rows

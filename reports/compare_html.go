@@ -3,6 +3,8 @@ package reports
 import (
 	"fmt"
 	"io"
+
+	"github.com/mqherd/mqherd/internal/measure"
 )
 
 // comparePage is what the comparison template renders.
@@ -76,13 +78,13 @@ func (c *Comparison) htmlTimeCharts() (errs, agents htmlFigure, err error) {
 	var errLines, agentLines []Line
 	for _, r := range c.Runs {
 		total := 0.0
-		errLines = append(errLines, rowLine(r.series, r.Label, func(row *SecondRow) (float64, bool) {
+		errLines = append(errLines, rowLine(r.series, r.Label, func(row *measure.Second) (float64, bool) {
 			for _, v := range row.Errors {
 				total += float64(v)
 			}
 			return total, true
 		}))
-		agentLines = append(agentLines, rowLine(r.series, r.Label, func(row *SecondRow) (float64, bool) {
+		agentLines = append(agentLines, rowLine(r.series, r.Label, func(row *measure.Second) (float64, bool) {
 			return float64(row.AgentsConnected), true
 		}))
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/mqherd/mqherd/internal/rundir"
 	"github.com/mqherd/mqherd/scenarios"
 )
 
@@ -20,11 +21,11 @@ type CostReport struct {
 
 // runCost prices the traffic profile of r's scenario (its effective
 // scenario.yaml) for fleet agents (0: the scenario's own).
-func runCost(r *Run, pricesFile string, fleet int) (*CostReport, error) {
+func runCost(r *rundir.Run, pricesFile string, fleet int) (*CostReport, error) {
 	if len(r.Scenario) == 0 {
 		return nil, nil // nothing to price; the report says so by having no cost section
 	}
-	sc, err := scenarios.Parse(filepath.Join(r.Path, ScenarioFile), r.Scenario)
+	sc, err := scenarios.Parse(filepath.Join(r.Path, rundir.ScenarioFile), r.Scenario)
 	if err != nil {
 		return nil, fmt.Errorf("price the run: %w", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mqherd/mqherd/internal/measure"
 )
 
 // Exclusion is a window of the run removed from a report's figures, and
@@ -13,9 +15,8 @@ import (
 // (t=0 is the whole second in which the run started, as on the charts);
 // the seconds of the run whose interval lies inside [From, To] are removed.
 type Exclusion struct {
-	From time.Duration `json:"-"`
-	To   time.Duration `json:"-"`
-	Why  string        `json:"why"`
+	measure.Span
+	Why string `json:"why"`
 }
 
 // ParseExclusion reads a window written FROM-TO, each side a Go duration
@@ -37,7 +38,7 @@ func ParseExclusion(text, why string) (Exclusion, error) {
 	case strings.TrimSpace(why) == "":
 		return Exclusion{}, fmt.Errorf("--exclude %q: say why with --why TEXT (the report prints it)", text)
 	}
-	return Exclusion{From: from, To: to, Why: why}, nil
+	return Exclusion{Span: measure.Span{From: from, To: to}, Why: why}, nil
 }
 
 func parseOffset(s string) (time.Duration, error) {
@@ -52,22 +53,14 @@ func parseOffset(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// Covers reports whether second n of the run (the interval (n-1 s, n s]
-// after the start) lies inside the window.
-func (e Exclusion) Covers(n int) bool {
-	start, end := time.Duration(n-1)*time.Second, time.Duration(n)*time.Second
-	return start >= e.From && end <= e.To
-}
-
 // String is the window as written on the command line.
 func (e Exclusion) String() string { return fmt.Sprintf("%s-%s", e.From, e.To) }
 
-// excludedBy returns the index of the first exclusion covering second n, or -1.
-func excludedBy(ex []Exclusion, n int) int {
+// spans are the exclusions' windows.
+func spans(ex []Exclusion) []measure.Span {
+	out := make([]measure.Span, len(ex))
 	for i, e := range ex {
-		if e.Covers(n) {
-			return i
-		}
+		out[i] = e.Span
 	}
-	return -1
+	return out
 }

@@ -1,5 +1,7 @@
 package reports
 
+import "github.com/mqherd/mqherd/internal/rundir"
+
 // BuildRequest says how to build a report from a run directory.
 type BuildRequest struct {
 	Exclusions []Exclusion
@@ -12,7 +14,7 @@ type BuildRequest struct {
 // BuildFromDir reads the run directory at path and builds its report,
 // with the cost section computed from the run's scenario and the prices.
 func BuildFromDir(path string, req BuildRequest) (*Report, error) {
-	r, err := ReadRun(path)
+	r, err := rundir.Read(path)
 	if err != nil {
 		return nil, err
 	}

@@ -189,7 +189,7 @@ func anchor(name string) string {
 // rowLine is one line over the rows of the run: v's value for each row,
 // NaN where v has none. v is never called for an excluded row (its
 // point is NaN: excluded seconds are not drawn as data).
-func rowLine(rows []SecondRow, name string, v func(*SecondRow) (float64, bool)) Line {
+func rowLine(rows []measure.Second, name string, v func(*measure.Second) (float64, bool)) Line {
 	l := Line{Name: name, X: make([]float64, len(rows)), Y: make([]float64, len(rows))}
 	for i := range rows {
 		l.X[i], l.Y[i] = float64(rows[i].Second), math.NaN()
@@ -204,29 +204,29 @@ func rowLine(rows []SecondRow, name string, v func(*SecondRow) (float64, bool)) 
 }
 
 // latencyLines are metric's p50, p99 and max per second.
-func latencyLines(rows []SecondRow, metric string) []Line {
-	pick := func(f func(SecondLatency) float64) func(*SecondRow) (float64, bool) {
-		return func(r *SecondRow) (float64, bool) {
+func latencyLines(rows []measure.Second, metric string) []Line {
+	pick := func(f func(measure.SecondLatency) float64) func(*measure.Second) (float64, bool) {
+		return func(r *measure.Second) (float64, bool) {
 			l, ok := r.Latency[metric]
 			return f(l), ok
 		}
 	}
-	maxLine := rowLine(rows, "max", pick(func(l SecondLatency) float64 { return l.Max }))
+	maxLine := rowLine(rows, "max", pick(func(l measure.SecondLatency) float64 { return l.Max }))
 	maxLine.Dashed = true // over p99, which it equals in seconds with few samples
 	return []Line{
-		rowLine(rows, "p50", pick(func(l SecondLatency) float64 { return l.P50 })),
-		rowLine(rows, "p99", pick(func(l SecondLatency) float64 { return l.P99 })),
+		rowLine(rows, "p50", pick(func(l measure.SecondLatency) float64 { return l.P50 })),
+		rowLine(rows, "p99", pick(func(l measure.SecondLatency) float64 { return l.P99 })),
 		maxLine,
 	}
 }
 
 // cumulativeErrorLines are the running totals of each error key, counting
 // only the rows that are not excluded.
-func cumulativeErrorLines(rows []SecondRow, keys []string) []Line {
+func cumulativeErrorLines(rows []measure.Second, keys []string) []Line {
 	lines := make([]Line, 0, len(keys))
 	for _, k := range keys {
 		total := 0.0
-		lines = append(lines, rowLine(rows, k, func(r *SecondRow) (float64, bool) {
+		lines = append(lines, rowLine(rows, k, func(r *measure.Second) (float64, bool) {
 			total += float64(r.Errors[k])
 			return total, true
 		}))
@@ -235,8 +235,8 @@ func cumulativeErrorLines(rows []SecondRow, keys []string) []Line {
 }
 
 // counterLine is counter c per second.
-func counterLine(rows []SecondRow, name string, c measure.Counter) Line {
-	return rowLine(rows, name, func(r *SecondRow) (float64, bool) { return float64(r.Counter(c)), true })
+func counterLine(rows []measure.Second, name string, c measure.Counter) Line {
+	return rowLine(rows, name, func(r *measure.Second) (float64, bool) { return float64(r.Counter(c)), true })
 }
 
 // htmlErrorChart is the cumulative errors chart; nil: no errors.
@@ -255,7 +255,7 @@ func (r *Report) htmlErrorChart() (*htmlFigure, error) {
 
 // htmlActivity charts connected agents and messages per second.
 func (r *Report) htmlActivity() (agents, messages htmlFigure, err error) {
-	connected := rowLine(r.Series, "agents connected", func(row *SecondRow) (float64, bool) {
+	connected := rowLine(r.Series, "agents connected", func(row *measure.Second) (float64, bool) {
 		return float64(row.AgentsConnected), true
 	})
 	svg, err := TimeSeriesChart(TimeChart{Title: "Connected agents", YLabel: "agents", Lines: []Line{connected}, Windows: r.Windows})

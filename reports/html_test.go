@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/mqherd/mqherd/internal/measure"
 )
 
 // renderHTML builds the fixture's report with opt and renders its page.
@@ -149,9 +151,9 @@ func TestHTMLPercentileChartsLabelTheTail(t *testing.T) {
 }
 
 func TestTimeLinesLeaveExcludedSecondsOut(t *testing.T) {
-	rows := []SecondRow{
-		{Second: 1, Errors: map[string]int64{"dial_failed": 2}, Latency: map[string]SecondLatency{"connect": {1, 2, 3}}},
-		{Second: 2, Excluded: true, Errors: map[string]int64{"dial_failed": 100}, Latency: map[string]SecondLatency{"connect": {9, 9, 9}}},
+	rows := []measure.Second{
+		{Second: 1, Errors: map[string]int64{"dial_failed": 2}, Latency: map[string]measure.SecondLatency{"connect": {P50: 1, P99: 2, Max: 3}}},
+		{Second: 2, Excluded: true, Errors: map[string]int64{"dial_failed": 100}, Latency: map[string]measure.SecondLatency{"connect": {P50: 9, P99: 9, Max: 9}}},
 		{Second: 3, Errors: map[string]int64{"dial_failed": 1}},
 	}
 	errs := cumulativeErrorLines(rows, []string{"dial_failed"})[0]

@@ -35,23 +35,23 @@ func (p *ProgressLine) Event(e measure.Event) {
 
 // Interval prints the state of the run.
 func (p *ProgressLine) Interval(a *measure.Aggregate) {
-	in := a.Interval
-	up := in.Gauge(measure.AgentsConnected)
+	in, row := a.Interval, a.Row
+	up := row.AgentsConnected
 	rate := up - p.prev
 	p.prev = up
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %-5s t=%3ds agents %d/%d", a.Time.Format("15:04:05"), a.Phase, a.Second, up, p.agents)
-	if a.Phase == "ramp" {
-		fmt.Fprintf(&b, " (%+d/s, in flight %d%s)", rate, in.Gauge(measure.ConnectsInFlight), eta(p.agents-int(up), rate))
+	fmt.Fprintf(&b, "%s %-5s t=%3ds agents %d/%d", a.Time.Format("15:04:05"), row.Phase, row.Second, up, p.agents)
+	if row.Phase == measure.PhaseRamp {
+		fmt.Fprintf(&b, " (%+d/s, in flight %d%s)", rate, row.ConnectsInFlight, eta(p.agents-int(up), rate))
 	}
 	fmt.Fprintf(&b, " | sent %d/s recv %d/s | jobs %d done %d open %d",
-		in.Counter(measure.MessagesSent), in.Counter(measure.MessagesReceived),
+		row.Counter(measure.MessagesSent), row.Counter(measure.MessagesReceived),
 		a.Cumulative.Counter(measure.JobsDispatched), a.Cumulative.Counter(measure.JobsCompleted),
-		in.Gauge(measure.JobsOutstanding))
+		row.JobsOutstanding)
 	if e2e := in.Percentiles(measure.JobDelivery); e2e.Count > 0 {
 		fmt.Fprintf(&b, " | delivery p50 %.1fms p99 %.1fms", e2e.P50, e2e.P99)
 	}
-	fmt.Fprintf(&b, " | errors %d (total %d)\n", in.ErrorsTotal(), a.Cumulative.ErrorsTotal())
+	fmt.Fprintf(&b, " | errors %d (total %d)\n", row.ErrorsTotal(), a.Cumulative.ErrorsTotal())
 	_, _ = io.WriteString(p.w, b.String())
 }
 

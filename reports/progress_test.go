@@ -11,7 +11,7 @@ import (
 
 // interval builds one second of an aggregate by hand.
 type interval struct {
-	phase               string
+	phase               measure.Phase
 	connected, inFlight int64
 	open                int64
 	sent, received      int64
@@ -40,7 +40,9 @@ func (iv interval) aggregate(t *testing.T, second int) *measure.Aggregate {
 	cum.Counters[measure.JobsDispatched.String()] = iv.cumJobs
 	cum.Counters[measure.JobsCompleted.String()] = iv.cumDone
 	cum.Errors[measure.ConnectionLost.String()] = int64(iv.cumErrs)
-	return &measure.Aggregate{Second: second, Time: t0.Add(time.Duration(second) * time.Second), Phase: iv.phase, Interval: in, Cumulative: cum}
+	row := &measure.Second{Second: second, Phase: iv.phase, AgentsConnected: iv.connected, ConnectsInFlight: iv.inFlight,
+		JobsOutstanding: iv.open, Counters: in.Counters, Errors: in.Errors}
+	return &measure.Aggregate{Row: row, Time: t0.Add(time.Duration(second) * time.Second), Interval: in, Cumulative: cum}
 }
 
 func millis(from, to int) []int {

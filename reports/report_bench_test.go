@@ -1,12 +1,16 @@
 package reports
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/mqherd/mqherd/internal/rundir"
+)
 
 // BenchmarkBuildReport rebuilds the fixture's report (110 snapshots of
 // three workers, 50 seconds) from its run directory: reading, decoding,
 // per-second merging and percentiles. ns/op / 110 is the cost per snapshot.
 func BenchmarkBuildReport(b *testing.B) {
-	r, err := ReadRun(fixtureRun)
+	r, err := rundir.Read(fixtureRun)
 	if err != nil {
 		b.Fatal(err)
 	}

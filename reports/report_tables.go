@@ -30,7 +30,7 @@ func (r *Report) summaryTable() *table {
 }
 
 // summaryRows are the summary table's rows: label and value of f.
-func summaryRows(f *Figures) [][2]string {
+func summaryRows(f *measure.Figures) [][2]string {
 	return [][2]string{
 		{"duration", fmtF(f.DurationS, 1) + " s"},
 		{"agents (connected at peak / fleet)", fmt.Sprintf("%d / %d", f.AgentsConnectedPeak, f.Agents)},
@@ -129,7 +129,7 @@ func (r *Report) errorTable() *table {
 }
 
 // errorSpan is the first and last second with error k, and its most in one second.
-func errorSpan(rows []SecondRow, k string) (first, last int, peak int64) {
+func errorSpan(rows []measure.Second, k string) (first, last int, peak int64) {
 	for _, row := range rows {
 		if v := row.Errors[k]; v > 0 {
 			if first == 0 {
@@ -146,14 +146,14 @@ func (r *Report) phaseTable() *table {
 	t := &table{Head: []string{"phase", "seconds", "agents connected (min-max)", "messages sent per s (mean)",
 		"errors", "worst 1-s job_delivery p99 (ms)"}, Num: true}
 	for _, p := range phaseStats(r.Series) {
-		t.add(p.phase, strconv.Itoa(p.seconds), fmt.Sprintf("%d-%d", p.minConnected, p.maxConnected),
+		t.add(string(p.phase), strconv.Itoa(p.seconds), fmt.Sprintf("%d-%d", p.minConnected, p.maxConnected),
 			fmtF(float64(p.sent)/float64(p.seconds), 1), itoa(p.errors), fmtMs(p.worstP99))
 	}
 	return t
 }
 
 type phaseStat struct {
-	phase                      string
+	phase                      measure.Phase
 	seconds                    int
 	minConnected, maxConnected int64
 	sent, errors               int64
@@ -161,7 +161,7 @@ type phaseStat struct {
 }
 
 // phaseStats groups the rows that count by phase, in order of appearance.
-func phaseStats(rows []SecondRow) []phaseStat {
+func phaseStats(rows []measure.Second) []phaseStat {
 	var out []phaseStat
 	for _, row := range rows {
 		if row.Excluded {
@@ -190,7 +190,7 @@ func (r *Report) workerTable() *table {
 		t.Head = append(t.Head, m.String()+" p99 ms")
 	}
 	for _, wr := range r.Workers {
-		cells := []string{wr.Name, wr.State, itoa(wr.AgentsAssigned), itoa(wr.AgentsConnectedPeak), itoa(wr.JobsDispatched),
+		cells := []string{wr.Name, string(wr.State), itoa(wr.AgentsAssigned), itoa(wr.AgentsConnectedPeak), itoa(wr.JobsDispatched),
 			itoa(wr.JobsCompleted), itoa(wr.Lost), itoa(wr.MessagesSent), itoa(wr.MessagesReceived), itoa(wr.Errors)}
 		for _, m := range measure.Metrics() {
 			cells = append(cells, fmtMs(wr.P99Ms[m.String()]))
@@ -204,7 +204,7 @@ func (r *Report) workerTable() *table {
 func (r *Report) eventTable() *table {
 	t := &table{Head: []string{"at (s)", "event", "worker", "detail"}}
 	for _, e := range r.Events {
-		t.add(fmtF(e.AtS, 1), e.Kind, e.Worker, e.Detail)
+		t.add(fmtF(e.AtS, 1), string(e.Kind), e.Worker, e.Detail)
 	}
 	return t
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mqherd/mqherd/internal/measure"
+	"github.com/mqherd/mqherd/internal/rundir"
 )
 
 // fixtureRun is a real run directory (made by testdata/make-fixture.sh):
@@ -18,7 +19,7 @@ const fixtureRun = "testdata/run"
 
 func buildFixture(t *testing.T, opt Options) *Report {
 	t.Helper()
-	r, err := ReadRun(fixtureRun)
+	r, err := rundir.Read(fixtureRun)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,19 +150,19 @@ func TestParseExclusion(t *testing.T) {
 // gives a report, which says the run did not finish.
 func TestReportOfInterruptedRun(t *testing.T) {
 	dir := t.TempDir()
-	for _, name := range []string{ManifestFile, ScenarioFile, EventsFile, SnapshotsFile} {
+	for _, name := range []string{rundir.ManifestFile, rundir.ScenarioFile, rundir.EventsFile, rundir.SnapshotsFile} {
 		b, err := os.ReadFile(filepath.Join(fixtureRun, name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if name == SnapshotsFile {
+		if name == rundir.SnapshotsFile {
 			b = b[:len(b)/3] // cut inside a line
 		}
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	r, err := ReadRun(dir)
+	r, err := rundir.Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,9 +181,9 @@ func TestReportOfInterruptedRun(t *testing.T) {
 
 // A directory that is not a run directory is refused, naming the file.
 func TestReadRunNotARunDir(t *testing.T) {
-	_, err := ReadRun(t.TempDir())
-	if err == nil || !strings.Contains(err.Error(), "is not a run directory") || !strings.Contains(err.Error(), ManifestFile) {
-		t.Errorf("error %v: want it to say it is not a run directory and name %s", err, ManifestFile)
+	_, err := rundir.Read(t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "is not a run directory") || !strings.Contains(err.Error(), rundir.ManifestFile) {
+		t.Errorf("error %v: want it to say it is not a run directory and name %s", err, rundir.ManifestFile)
 	}
 }
 

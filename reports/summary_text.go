@@ -8,16 +8,17 @@ import (
 	"text/tabwriter"
 
 	"github.com/mqherd/mqherd/internal/measure"
+	"github.com/mqherd/mqherd/internal/rundir"
 )
 
 // WriteSummary prints the summary as a short human-readable table.
-func WriteSummary(w io.Writer, s Summary, dir string) {
+func WriteSummary(w io.Writer, s rundir.Summary, dir string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "run\t%s (%s against %s, %.0fs)\n", s.RunID, s.Scenario, s.Target, s.DurationSeconds)
+	fmt.Fprintf(tw, "run\t%s (%s against %s, %.0fs)\n", s.RunID, s.Scenario, s.Target, s.DurationS)
 	fmt.Fprintf(tw, "agents\t%d connected at peak of %d; %d connects, %d reconnects\n", s.AgentsConnectedPeak, s.Agents, s.Connects, s.Reconnects)
 	fmt.Fprintf(tw, "jobs\t%d dispatched, %d completed, %d lost, %d late completions\n", s.JobsDispatched, s.JobsCompleted, s.Lost, s.LateCompletions)
 	fmt.Fprintf(tw, "messages\t%d sent, %d received; %d out of order, %d duplicates, %d stale\n", s.MessagesSent, s.MessagesReceived, s.OutOfOrder, s.Duplicates, s.Stale)
-	fmt.Fprintf(tw, "errors\t%d%s\n", s.ErrorsTotal, errorList(s.ErrorsByKind))
+	fmt.Fprintf(tw, "errors\t%d%s\n", s.Errors, errorList(s.ErrorsByKind))
 	fmt.Fprintf(tw, "latency (ms)\tcount\tp50\tp90\tp99\tp99.9\tmax\n")
 	for _, m := range measure.Metrics() {
 		p := s.LatencyMs[m.String()]
@@ -51,7 +52,7 @@ func errorList(byKind map[string]int64) string {
 
 // writeWorkers prints one row per worker: state, agents, totals and the
 // p99 of each latency metric in the order of measure.Metrics.
-func writeWorkers(w io.Writer, workers []WorkerSummary) {
+func writeWorkers(w io.Writer, workers []measure.WorkerRow) {
 	if len(workers) == 0 {
 		return
 	}

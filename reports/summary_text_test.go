@@ -8,16 +8,22 @@ import (
 	"testing"
 
 	"github.com/mqherd/mqherd/internal/measure"
+	"github.com/mqherd/mqherd/internal/rundir"
 )
 
-func testSummary() Summary {
-	return Summary{
+func testSummary() rundir.Summary {
+	return rundir.Summary{
 		RunID: "20250314T093005Z-office-a1b2c3", Scenario: "office", Target: "embedded",
-		Started: t0, Ended: t0.Add(125e9), DurationSeconds: 125,
-		Agents: 2000, AgentsConnectedPeak: 1987, Connects: 2011, Reconnects: 24,
+		Started: t0, Ended: t0.Add(125e9), Figures: testFigures(), Workers: testWorkers(),
+	}
+}
+
+func testFigures() measure.Figures {
+	return measure.Figures{
+		DurationS: 125, Agents: 2000, AgentsConnectedPeak: 1987, Connects: 2011, Reconnects: 24,
 		JobsDispatched: 5400, JobsCompleted: 5390, Lost: 10, LateCompletions: 1,
 		MessagesSent: 10800, MessagesReceived: 10790, OutOfOrder: 3, Duplicates: 2, Stale: 1,
-		ErrorsTotal: 13,
+		Errors: 13,
 		ErrorsByKind: map[string]int64{
 			"publish_timeout": 4, "connect_refused/0x87": 2, "connection_lost": 6, "connect_refused/0x8a": 1,
 		},
@@ -27,14 +33,17 @@ func testSummary() Summary {
 			"job_end_to_end":  {Count: 5390, P50: 9.75, P90: 20, P99: 45, P999: 90, Max: 120.5},
 			"connect":         {Count: 2011, P50: 45, P90: 80, P99: 150, P999: 400, Max: 512},
 		},
-		Workers: []WorkerSummary{
-			{Name: "w0", State: "done", AgentsAssigned: 1000, AgentsConnectedPeak: 1000,
-				JobsDispatched: 2700, JobsCompleted: 2700, MessagesSent: 5400, MessagesReceived: 5400, Errors: 4,
-				P99Ms: map[string]float64{"job_delivery": 17.5, "status_delivery": 14, "job_end_to_end": 44.25, "connect": 140}},
-			{Name: "worker-b-long-name", State: "lost", AgentsAssigned: 1000, AgentsConnected: 987, AgentsConnectedPeak: 987,
-				JobsDispatched: 2700, JobsCompleted: 2690, MessagesSent: 5400, MessagesReceived: 5390, Errors: 9, Lost: 10,
-				P99Ms: map[string]float64{"job_delivery": 19.5, "status_delivery": 16, "job_end_to_end": 46, "connect": 160}},
-		},
+	}
+}
+
+func testWorkers() []measure.WorkerRow {
+	return []measure.WorkerRow{
+		{Name: "w0", State: "done", AgentsAssigned: 1000, AgentsConnectedPeak: 1000,
+			JobsDispatched: 2700, JobsCompleted: 2700, MessagesSent: 5400, MessagesReceived: 5400, Errors: 4,
+			P99Ms: map[string]float64{"job_delivery": 17.5, "status_delivery": 14, "job_end_to_end": 44.25, "connect": 140}},
+		{Name: "worker-b-long-name", State: "lost", AgentsAssigned: 1000, AgentsConnected: 987, AgentsConnectedPeak: 987,
+			JobsDispatched: 2700, JobsCompleted: 2690, MessagesSent: 5400, MessagesReceived: 5390, Errors: 9, Lost: 10,
+			P99Ms: map[string]float64{"job_delivery": 19.5, "status_delivery": 16, "job_end_to_end": 46, "connect": 160}},
 	}
 }
 
@@ -85,7 +94,7 @@ func TestWriteSummary(t *testing.T) {
 // workers (one rebuilt from an older run) prints no workers table.
 func TestWriteSummaryWithoutErrors(t *testing.T) {
 	s := testSummary()
-	s.ErrorsTotal, s.ErrorsByKind, s.Workers = 0, map[string]int64{}, nil
+	s.Errors, s.ErrorsByKind, s.Workers = 0, map[string]int64{}, nil
 	var out bytes.Buffer
 	WriteSummary(&out, s, "")
 	if !regexp.MustCompile(`(?m)^errors\s+0$`).MatchString(out.String()) {

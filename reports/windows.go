@@ -28,7 +28,7 @@ func eventRows(start time.Time, events []measure.Event) []EventRow {
 	return rows
 }
 
-func offset(start, t time.Time) float64 { return round3(t.Sub(start).Seconds()) }
+func offset(start, t time.Time) float64 { return measure.Round3(t.Sub(start).Seconds()) }
 
 // windows derives the marked windows from the events and the exclusions.
 func windows(start time.Time, events []measure.Event, ex []Exclusion) []Window {
@@ -47,10 +47,10 @@ func windows(start time.Time, events []measure.Event, ex []Exclusion) []Window {
 func lossWindows(start time.Time, events []measure.Event) []Window {
 	var out []Window
 	for i, e := range events {
-		if e.Kind != "worker_suspect" && e.Kind != "worker_lost" {
+		if e.Kind != measure.EventWorkerSuspect && e.Kind != measure.EventWorkerLost {
 			continue
 		}
-		if e.Kind == "worker_lost" && suspectedBefore(events[:i], e.Worker) {
+		if e.Kind == measure.EventWorkerLost && suspectedBefore(events[:i], e.Worker) {
 			continue
 		}
 		end, label := lossEnd(e, events[i+1:])
@@ -66,11 +66,11 @@ func lossEnd(e measure.Event, later []measure.Event) (time.Time, string) {
 	end, label := e.Time, fmt.Sprintf("%s lost", e.Worker)
 	for _, f := range later {
 		switch {
-		case f.Kind == "worker_back" && f.Worker == e.Worker:
+		case f.Kind == measure.EventWorkerBack && f.Worker == e.Worker:
 			return f.Time, fmt.Sprintf("%s unreachable, came back", e.Worker)
-		case f.Kind == "worker_lost" && f.Worker == e.Worker:
+		case f.Kind == measure.EventWorkerLost && f.Worker == e.Worker:
 			end = f.Time
-		case f.Kind == "takeover_connected" || (f.Kind == "reassigned" && f.Worker == e.Worker):
+		case f.Kind == measure.EventTakeoverConnected || (f.Kind == measure.EventReassigned && f.Worker == e.Worker):
 			end, label = f.Time, fmt.Sprintf("%s lost, agents taken over", e.Worker)
 		}
 	}
@@ -79,7 +79,7 @@ func lossEnd(e measure.Event, later []measure.Event) (time.Time, string) {
 
 func suspectedBefore(events []measure.Event, worker string) bool {
 	for _, e := range events {
-		if e.Kind == "worker_suspect" && e.Worker == worker {
+		if e.Kind == measure.EventWorkerSuspect && e.Worker == worker {
 			return true
 		}
 	}
@@ -91,7 +91,7 @@ func suspectedBefore(events []measure.Event, worker string) bool {
 func burstWindows(start time.Time, events []measure.Event) []Window {
 	var out []Window
 	for _, e := range events {
-		if e.Kind != "disconnect_burst" {
+		if e.Kind != measure.EventDisconnectBurst {
 			continue
 		}
 		to := offset(start, e.Time)

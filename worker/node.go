@@ -13,6 +13,7 @@ import (
 	"github.com/mqherd/mqherd/infra/pki"
 	"github.com/mqherd/mqherd/internal/cluster"
 	"github.com/mqherd/mqherd/internal/measure"
+	"github.com/mqherd/mqherd/internal/rundir"
 	"github.com/mqherd/mqherd/internal/wire"
 	"github.com/mqherd/mqherd/scenarios"
 )
@@ -23,6 +24,7 @@ type NodeConfig struct {
 	// addresses); its Meta is set by RunNode.
 	Cluster cluster.Config
 	// Capacity is how many agents this node announces it can hold.
+	// Default: what its open-files limit allows (DefaultCapacity).
 	Capacity int
 	// SourceIPs are local addresses to dial the broker from.
 	SourceIPs []netip.Addr
@@ -40,6 +42,9 @@ type NodeConfig struct {
 }
 
 func (c *NodeConfig) applyDefaults() {
+	if c.Capacity <= 0 {
+		c.Capacity = DefaultCapacity()
+	}
 	if c.OutDir == "" {
 		c.OutDir = "runs"
 	}
@@ -393,7 +398,8 @@ func (n *workerNode) finish(why string) error {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	dir, err := writePartial(n.cfg.OutDir, n.runID, n.cfg.Cluster.Name, why, n.out.drain())
+	dir, err := rundir.WritePartial(n.cfg.OutDir, rundir.PartialRun{RunID: n.runID, Worker: n.cfg.Cluster.Name,
+		Why: why, Snapshots: snapshotBodies(n.out.drain())})
 	if err != nil {
 		return fmt.Errorf("%s, and the partial run directory could not be written: %w", why, err)
 	}
@@ -489,4 +495,15 @@ func errText(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// snapshotBodies are the snapshots among queued messages.
+func snapshotBodies(msgs [][]byte) [][]byte {
+	var out [][]byte
+	for _, m := range msgs {
+		if kind, body, err := wire.Decode(m); err == nil && kind == wire.KindSnapshot {
+			out = append(out, body)
+		}
+	}
+	return out
 }

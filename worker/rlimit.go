@@ -28,3 +28,10 @@ func RaiseFileLimit(sessions int) (uint64, error) {
 	}
 	return lim.Cur, nil
 }
+
+// DefaultCapacity is how many agents this process can hold: its open-files
+// limit (raised to the hard one) less room for files and listeners.
+func DefaultCapacity() int {
+	limit, _ := RaiseFileLimit(0)
+	return max(1, int(limit)-200)
+}

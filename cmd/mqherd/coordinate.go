@@ -11,6 +11,7 @@ import (
 	"github.com/mqherd/mqherd/infra/pki"
 	"github.com/mqherd/mqherd/infra/targets"
 	"github.com/mqherd/mqherd/internal/cluster"
+	"github.com/mqherd/mqherd/internal/rundir"
 	"github.com/mqherd/mqherd/internal/wire"
 	"github.com/mqherd/mqherd/reports"
 	"github.com/mqherd/mqherd/reports/dashboard"
@@ -37,7 +38,7 @@ type coordinateOptions struct {
 }
 
 type runResult struct {
-	summary reports.Summary
+	summary rundir.Summary
 	dir     string
 }
 
@@ -67,51 +68,39 @@ func coordinate(ctx context.Context, o coordinateOptions, stdout, stderr io.Writ
 	if err != nil {
 		return nil, err
 	}
-	started := time.Now()
-	manifest := reports.Manifest{
-		Version: reports.RunDirVersion, RunID: newRunID(started, sc.Name), Scenario: sc.Name,
-		Target: manifestTarget(target, sc), Started: started,
-		Mqherd: version(), Go: goVersion(), Host: reports.ThisHost(),
-	}
-	limits := wire.Limits{ConnectBudget: target.Profile.ConnectBudget, PublishRate: target.Profile.PublishRate}
-	assign := func(worker string, r wire.Range) (*wire.Assign, error) {
-		shards, err := authority.MaterialFor(r, pki.DefaultShardSize)
-		if err != nil {
-			return nil, err
-		}
-		return &wire.Assign{RunID: manifest.RunID, Worker: worker, Scenario: scenarioYAML, Target: target.Address,
-			ServerName: target.TLSServerName(), Agents: r, Services: o.services, RootPEM: authority.RootPEM(),
-			ShardSize: pki.DefaultShardSize, Shards: shards, LossGrace: o.lossGrace,
-			ALPN: target.Profile.ALPN, ServerCAPEM: serverCA, Limits: limits}, nil
-	}
-	shards := func(r wire.Range) ([]wire.ShardMaterial, error) {
-		return authority.MaterialFor(r, pki.DefaultShardSize)
-	}
+	runID := rundir.NewRunID(time.Now(), sc.Name)
+	assignments := coordinator.Assignments{Identities: authority, ShardSize: pki.DefaultShardSize, Common: wire.Assign{
+		RunID: runID, Scenario: scenarioYAML, Target: target.Address, ServerName: target.TLSServerName(),
+		Services: o.services, LossGrace: o.lossGrace, ALPN: target.Profile.ALPN, ServerCAPEM: serverCA,
+		Limits: wire.Limits{ConnectBudget: target.Profile.ConnectBudget, PublishRate: target.Profile.PublishRate},
+	}}
 	fmt.Fprintf(stderr, "coordinator %s at %s: waiting for %d workers\n", o.node.Name(), o.node.Addr(), o.workers)
 	clusterLog := stderr
 	if o.tui {
 		o.dash = dashboard.New(dashboard.Config{
-			Title: manifest.RunID, Agents: sc.Agents, Wall: sc.WallDuration(),
+			Title: runID, Agents: sc.Agents, Wall: sc.WallDuration(),
 			Stop: o.stop, ExitNow: func() { exitNow(stderr) }, Output: stdout,
 		})
 		clusterLog = o.dash.LogWriter(stderr) // lines during the dashboard go to its event log
 	}
-	return runOverCluster(ctx, o, manifest, scenarioYAML, coordinator.ClusterConfig{
+	return runOverCluster(ctx, o, target.Describe(sc), scenarioYAML, coordinator.ClusterConfig{
 		Node: o.node, Workers: o.workers, MinWorkers: o.minWorkers, Wait: o.wait, LossGrace: o.lossGrace,
-		Assign: assign, Shards: shards, Run: coordinator.Config{Agents: sc.Agents}, RunID: manifest.RunID, Log: clusterLog,
+		Assignments: assignments, Run: coordinator.Config{Agents: sc.Agents}, RunID: runID, Log: clusterLog,
 	}, stdout, stderr)
 }
 
 // runOverCluster waits for the workers, writes the manifest with the plan,
-// and runs.
-func runOverCluster(ctx context.Context, o coordinateOptions, m reports.Manifest, scenarioYAML []byte,
+// and runs; the run's clock starts once the workers are there.
+func runOverCluster(ctx context.Context, o coordinateOptions, target rundir.Target, scenarioYAML []byte,
 	cc coordinator.ClusterConfig, stdout, stderr io.Writer) (*runResult, error) {
 	run, err := coordinator.Prepare(ctx, cc)
 	if err != nil {
 		return nil, err
 	}
+	m := rundir.NewManifest(cc.RunID, o.scenario.Name, target, time.Now())
 	m.Plan = run.Plan()
-	dir, err := reports.CreateRunDir(o.out, m, scenarioYAML, o.scenario.Agents)
+	run.SetStarted(m.Started)
+	dir, err := rundir.Create(o.out, m, scenarioYAML, o.scenario.Agents)
 	if err != nil {
 		return nil, err
 	}
@@ -134,19 +123,7 @@ func runOverCluster(ctx context.Context, o coordinateOptions, m reports.Manifest
 	if final == nil {
 		return nil, runErr
 	}
-	return &runResult{summary: reports.NewSummary(m, o.scenario.Agents, final), dir: dir.Path()}, runErr
-}
-
-// manifestTarget describes the target in the manifest: its profile and the
-// limits the workers enforced.
-func manifestTarget(t targets.Target, sc *scenarios.Scenario) reports.Target {
-	p := t.Profile
-	return reports.Target{
-		Name: t.Name, Address: t.Address, Profile: p.Name, ServerName: t.TLSServerName(), ALPN: p.ALPN,
-		CAFile: t.CAFile, Auth: string(p.Auth), QoSMax: p.QoSMax,
-		KeepaliveMinS: int(p.KeepaliveMin / time.Second), KeepaliveMaxS: int(p.KeepaliveMax / time.Second),
-		PublishRatePerConnection: p.PublishRate, ConnectBudget: p.ConnectBudget, ConnectRate: t.ConnectRate(sc),
-	}
+	return &runResult{summary: rundir.NewSummary(m, o.scenario.Agents, final), dir: dir.Path()}, runErr
 }
 
 func startEmbeddedBroker(a *pki.Authority) (*broker.Broker, error) {

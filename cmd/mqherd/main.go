@@ -126,8 +126,3 @@ func exitNow(stderr io.Writer) {
 	fmt.Fprintln(stderr, "mqherd: exiting now; the run directory holds everything measured up to the last second")
 	os.Exit(130)
 }
-
-func versionCmd(_ context.Context, _ []string, stdout, _ io.Writer) error {
-	fmt.Fprintln(stdout, "mqherd", version())
-	return nil
-}

@@ -61,8 +61,8 @@ func TestRunWritesCompleteRunDirectory(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	s, run := readSummary(t, filepath.Join(dir, "runs"))
-	if s["agents_connected_peak"] != 100.0 || s["errors_total"] != 0.0 {
-		t.Errorf("connected %v errors %v (%v)", s["agents_connected_peak"], s["errors_total"], s["errors_by_kind"])
+	if s["agents_connected_peak"] != 100.0 || s["errors"] != 0.0 {
+		t.Errorf("connected %v errors %v (%v)", s["agents_connected_peak"], s["errors"], s["errors_by_kind"])
 	}
 	if d, c := s["jobs_dispatched"].(float64), s["jobs_completed"].(float64); d < 100 || c != d {
 		t.Errorf("jobs dispatched %v completed %v", d, c)
@@ -79,6 +79,7 @@ func TestRunWritesCompleteRunDirectory(t *testing.T) {
 			t.Errorf("summary output lacks %q:\n%s", want, out)
 		}
 	}
+	checkLiveMatchesReport(t, run)
 	// The effective scenario in the run directory runs again as is.
 	if code, _, errOut := mqherd("profile", "--scenario", filepath.Join(run, "scenario.yaml")); code != 0 {
 		t.Errorf("scenario.yaml does not load: %s", errOut)

@@ -25,7 +25,7 @@ func TestRunAgainstANamedTargetEnforcesAndRecordsItsLimits(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	s, run := readSummary(t, filepath.Join(dir, "runs"))
-	if s["errors_total"] != 0.0 || s["agents_connected_peak"] != 100.0 {
+	if s["errors"] != 0.0 || s["agents_connected_peak"] != 100.0 {
 		t.Errorf("errors %v, connected %v", s["errors_by_kind"], s["agents_connected_peak"])
 	}
 	var m struct {

@@ -1,15 +1,15 @@
 package main
 
 import (
-	"runtime"
-	"strings"
+	"context"
+	"fmt"
+	"io"
 
-	"github.com/mqherd/mqherd/reports"
-	"github.com/mqherd/mqherd/scenarios"
+	"github.com/mqherd/mqherd/internal/rundir"
 )
 
-func version() string { return reports.BuildVersion() }
-
-func goVersion() string { return runtime.Version() }
-
-func joinNames() string { return strings.Join(scenarios.BuiltinNames(), ", ") }
+// versionCmd is `mqherd version`.
+func versionCmd(_ context.Context, _ []string, stdout, _ io.Writer) error {
+	fmt.Fprintln(stdout, "mqherd", rundir.BuildVersion())
+	return nil
+}

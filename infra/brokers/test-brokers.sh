@@ -109,7 +109,7 @@ if s["agents_connected_peak"] != s["agents"]:
     bad.append(f'{s["agents_connected_peak"]} of {s["agents"]} agents connected')
 if not (s["jobs_completed"] == s["jobs_dispatched"] > 0):
     bad.append(f'{s["jobs_completed"]} of {s["jobs_dispatched"]} jobs completed')
-if s["errors_total"] != 0:
+if s["errors"] != 0:
     bad.append(f'errors {s["errors_by_kind"]}')
 ramp = {}
 for line in open(path.replace("summary.json", "events.jsonl")):
@@ -122,7 +122,7 @@ if len(ramp) == 2:
     t = lambda v: datetime.fromisoformat(v[:26].rstrip("Z"))
     secs = (t(ramp["ramp_complete"]) - t(ramp["phase"])).total_seconds()
     rate = f', ramp {secs:.2f} s ({s["agents"] / secs:.0f} connects/s)'
-print(f'{s["target"]}: {s["agents_connected_peak"]}/{s["agents"]} agents, {s["jobs_completed"]}/{s["jobs_dispatched"]} jobs, {s["errors_total"]} errors{rate}')
+print(f'{s["target"]}: {s["agents_connected_peak"]}/{s["agents"]} agents, {s["jobs_completed"]}/{s["jobs_dispatched"]} jobs, {s["errors"]} errors{rate}')
 if bad:
     print("FAIL: " + "; ".join(bad))
     sys.exit(1)

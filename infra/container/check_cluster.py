@@ -18,7 +18,7 @@ import sys
 from datetime import datetime
 
 FIGURES = ("agents", "agents_connected_peak", "jobs_dispatched", "jobs_completed",
-           "lost", "errors_total", "errors_by_kind")
+           "lost", "errors", "errors_by_kind")
 
 
 class Checks:

@@ -9,6 +9,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/mqherd/mqherd/internal/rundir"
+	"github.com/mqherd/mqherd/scenarios"
 )
 
 // Target is one broker to drive: a profile (with any overrides applied) at
@@ -161,4 +165,16 @@ func (t Target) String() string {
 		return Embedded
 	}
 	return t.Profile.Name + "://" + t.Address
+}
+
+// Describe is the target as a run's manifest records it: its profile and
+// the limits the workers enforced for scenario sc.
+func (t Target) Describe(sc *scenarios.Scenario) rundir.Target {
+	p := t.Profile
+	return rundir.Target{
+		Name: t.Name, Address: t.Address, Profile: p.Name, ServerName: t.TLSServerName(), ALPN: p.ALPN,
+		CAFile: t.CAFile, Auth: string(p.Auth), QoSMax: p.QoSMax,
+		KeepaliveMinS: int(p.KeepaliveMin / time.Second), KeepaliveMaxS: int(p.KeepaliveMax / time.Second),
+		PublishRatePerConnection: p.PublishRate, ConnectBudget: p.ConnectBudget, ConnectRate: t.ConnectRate(sc),
+	}
 }

@@ -28,6 +28,9 @@ type Snapshot struct {
 	Gauges     map[string]int64  `json:"gauges,omitempty"`     // readings at End
 	Errors     map[string]int64  `json:"errors,omitempty"`     // deltas by ErrorKey
 	Histograms map[string][]byte `json:"histograms,omitempty"` // metric -> HdrHistogram V2 compressed
+	// Raw is the encoding DecodeSnapshot read, kept so the run directory
+	// stores the bytes a worker sent (nil for a snapshot made here).
+	Raw []byte `json:"-"`
 	// Outstanding lists the jobs dispatched and not yet completed or lost
 	// at End: if the worker is lost, a survivor inherits them, so they end
 	// up completed or lost, never vanished.
@@ -60,6 +63,7 @@ func DecodeSnapshot(b []byte) (*Snapshot, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
+	s.Raw = b
 	return &s, nil
 }
 

@@ -12,9 +12,9 @@ import (
 // copied out of the aggregate, so the UI goroutine never reads the
 // coordinator's totals (which are updated in place every second).
 type Frame struct {
-	Second       int           // interval number, from 1
-	Time         time.Time     // end of the interval
-	Phase        string        // ramp, run, drain, done
+	Second       int       // interval number, from 1
+	Time         time.Time // end of the interval
+	Phase        measure.Phase
 	Elapsed      time.Duration // since the first interval
 	PhaseElapsed time.Duration // since the current phase began
 	Wall         time.Duration // the scenario's run phase, wall clock
@@ -54,10 +54,10 @@ type ErrorCount struct {
 // WorkerRow is one worker as the coordinator last saw it.
 type WorkerRow struct {
 	Name        string
-	State       string // running, lost, done
-	Assigned    int64  // agents it owns
-	Connected   int64  // agents connected at its last snapshot
-	MsgPerSec   int64  // messages sent and received in the interval
+	State       measure.WorkerState
+	Assigned    int64 // agents it owns
+	Connected   int64 // agents connected at its last snapshot
+	MsgPerSec   int64 // messages sent and received in the interval
 	P99         float64
 	P99Count    int64         // job_delivery samples behind P99 (0: no p99)
 	Errors      int64         // over the run
@@ -65,17 +65,16 @@ type WorkerRow struct {
 }
 
 // Lost reports whether the coordinator declared the worker lost.
-func (w WorkerRow) Lost() bool { return w.State == "lost" }
+func (w WorkerRow) Lost() bool { return w.State == measure.WorkerLost }
 
 // frameOf copies what the dashboard needs out of a. It must run during the
 // Sink call that received a (the aggregate is only valid then).
 func frameOf(a *measure.Aggregate, agents int, wall time.Duration) Frame {
 	in, cum := a.Interval, a.Cumulative
 	f := Frame{
-		Second: a.Second, Time: a.Time, Phase: a.Phase, Wall: wall, Agents: agents,
-		Connected: in.Gauge(measure.AgentsConnected), InFlight: in.Gauge(measure.ConnectsInFlight),
-		Outstanding: in.Gauge(measure.JobsOutstanding),
-		Sent:        in.Counter(measure.MessagesSent), Received: in.Counter(measure.MessagesReceived),
+		Second: a.Row.Second, Time: a.Time, Phase: a.Row.Phase, Wall: wall, Agents: agents,
+		Connected: a.Row.AgentsConnected, InFlight: a.Row.ConnectsInFlight, Outstanding: a.Row.JobsOutstanding,
+		Sent: a.Row.Counter(measure.MessagesSent), Received: a.Row.Counter(measure.MessagesReceived),
 		JobsDispatched: cum.Counter(measure.JobsDispatched), JobsCompleted: cum.Counter(measure.JobsCompleted),
 		ErrorsInterval: in.ErrorsTotal(), ErrorsTotal: cum.ErrorsTotal(), SnapshotsDropped: a.Dropped,
 	}

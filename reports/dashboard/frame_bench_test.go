@@ -15,7 +15,8 @@ import (
 func BenchmarkFrame100Workers(b *testing.B) {
 	now := time.Now()
 	interval, cum := measure.NewTotals(), measure.NewTotals()
-	a := &measure.Aggregate{Second: 30, Time: now, Phase: "run", Interval: interval, Cumulative: cum}
+	row := &measure.Second{Second: 30, Phase: measure.PhaseRun, AgentsConnected: 500000}
+	a := &measure.Aggregate{Row: row, Time: now, Interval: interval, Cumulative: cum}
 	for w := range 100 {
 		r := measure.NewRecorder(fmt.Sprintf("w%02d", w), now.Add(-time.Second))
 		for i := range 200 {
@@ -30,7 +31,7 @@ func BenchmarkFrame100Workers(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		view := &measure.WorkerView{Name: s.Worker, State: "running", LastSnapshot: now,
+		view := &measure.WorkerView{Name: s.Worker, State: measure.WorkerRunning, LastSnapshot: now,
 			Gauges: s.Gauges, Interval: measure.NewTotals(), Cumulative: measure.NewTotals()}
 		for _, t := range []*measure.Totals{interval, cum, view.Interval, view.Cumulative} {
 			if err := t.Add(s); err != nil {

@@ -67,7 +67,7 @@ func (m Model) workersBrief() string {
 		switch {
 		case w.Lost():
 			lost = append(lost, w.Name)
-		case w.State == "done":
+		case w.State == measure.WorkerDone:
 			done++
 		default:
 			running++
@@ -91,7 +91,7 @@ func (m Model) eventLines(n int, keep func(measure.Event) bool) []string {
 		if keep != nil && !keep(e) {
 			continue
 		}
-		line := e.Time.Format("15:04:05") + " " + e.Kind
+		line := e.Time.Format("15:04:05") + " " + string(e.Kind)
 		if e.Worker != "" {
 			line += " " + e.Worker
 		}
@@ -109,12 +109,13 @@ func (m Model) eventLines(n int, keep func(measure.Event) bool) []string {
 	return out
 }
 
-func (m Model) eventStyle(kind string) func(...string) string {
+func (m Model) eventStyle(kind measure.EventKind) func(...string) string {
 	switch kind {
-	case "worker_lost", "disconnect_burst", "aborted", "ramp_incomplete", "drain_lost", "worker_error",
-		"reassign_failed", "bad_snapshot", "bad_message":
+	case measure.EventWorkerLost, measure.EventDisconnectBurst, measure.EventAborted, measure.EventRampIncomplete,
+		measure.EventDrainLost, measure.EventWorkerError, measure.EventReassignFailed, measure.EventBadSnapshot,
+		measure.EventBadMessage:
 		return m.st.bad.Render
-	case "worker_suspect", "reassigned", "worker_returned", "log":
+	case measure.EventWorkerSuspect, measure.EventReassigned, measure.EventWorkerReturned, measure.EventLog:
 		return m.st.warn.Render
 	}
 	return func(s ...string) string { return strings.Join(s, " ") }

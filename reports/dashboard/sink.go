@@ -36,7 +36,7 @@ type Sink struct {
 	// Owned by the aggregation goroutine (Interval, Event, Close).
 	prevConnected int64
 	first         time.Time
-	phaseStarts   map[string]time.Time
+	phaseStarts   map[measure.Phase]time.Time
 
 	// mu guards sends on queue against its close (the log writer sends from
 	// other goroutines).
@@ -67,7 +67,7 @@ func New(cfg Config) *Sink {
 	if cfg.Queue <= 0 {
 		cfg.Queue = 64
 	}
-	return &Sink{cfg: cfg, queue: make(chan tea.Msg, cfg.Queue), phaseStarts: map[string]time.Time{}, done: make(chan struct{})}
+	return &Sink{cfg: cfg, queue: make(chan tea.Msg, cfg.Queue), phaseStarts: map[measure.Phase]time.Time{}, done: make(chan struct{})}
 }
 
 // Start takes over the terminal (alternate screen) and runs the UI until
@@ -131,9 +131,9 @@ func (s *Sink) Snapshot(*measure.Snapshot) {}
 
 // Event queues e for the event log. It never blocks.
 func (s *Sink) Event(e measure.Event) {
-	if e.Kind == "phase" {
-		if _, seen := s.phaseStarts[e.Detail]; !seen {
-			s.phaseStarts[e.Detail] = e.Time
+	if e.Kind == measure.EventPhase {
+		if _, seen := s.phaseStarts[measure.Phase(e.Detail)]; !seen {
+			s.phaseStarts[measure.Phase(e.Detail)] = e.Time
 		}
 	}
 	s.send(e)
@@ -149,11 +149,11 @@ func (s *Sink) frame(a *measure.Aggregate) Frame {
 	if s.first.IsZero() {
 		s.first = a.Time.Add(-time.Second)
 	}
-	if _, seen := s.phaseStarts[a.Phase]; !seen {
-		s.phaseStarts[a.Phase] = a.Time.Add(-time.Second)
+	if _, seen := s.phaseStarts[a.Row.Phase]; !seen {
+		s.phaseStarts[a.Row.Phase] = a.Time.Add(-time.Second)
 	}
 	f.Elapsed = a.Time.Sub(s.first)
-	f.PhaseElapsed = max(0, a.Time.Sub(s.phaseStarts[a.Phase]))
+	f.PhaseElapsed = max(0, a.Time.Sub(s.phaseStarts[a.Row.Phase]))
 	f.ConnectRate = f.Connected - s.prevConnected
 	s.prevConnected = f.Connected
 	f.FramesDropped = s.dropped.Load()
@@ -228,7 +228,7 @@ func (l logWriter) Write(p []byte) (int, error) {
 	l.s.logMu.Unlock()
 	for line := range bytes.SplitSeq(bytes.TrimRight(p, "\n"), []byte("\n")) {
 		if len(bytes.TrimSpace(line)) > 0 {
-			l.s.send(measure.Event{Time: time.Now(), Kind: "log", Detail: string(line)})
+			l.s.send(measure.Event{Time: time.Now(), Kind: measure.EventLog, Detail: string(line)})
 		}
 	}
 	return len(p), nil

@@ -26,9 +26,11 @@ func aggregate(second int) *measure.Aggregate {
 		_ = h.RecordValue(v)
 	}
 	cum.Histograms[measure.JobDelivery] = h
-	w := &measure.WorkerView{Name: "w0", State: "running", Gauges: map[string]int64{measure.AgentsConnected.String(): 150},
+	w := &measure.WorkerView{Name: "w0", State: measure.WorkerRunning, Gauges: map[string]int64{measure.AgentsConnected.String(): 150},
 		Interval: measure.NewTotals(), Cumulative: measure.NewTotals(), LastSnapshot: t0}
-	return &measure.Aggregate{Second: second, Time: t0.Add(time.Second), Phase: "run", Interval: in, Cumulative: cum,
+	row := &measure.Second{Second: second, Phase: measure.PhaseRun, AgentsConnected: 150,
+		Counters: map[string]int64{measure.MessagesSent.String(): 40}, Errors: map[string]int64{"connection_lost": 2}}
+	return &measure.Aggregate{Row: row, Time: t0.Add(time.Second), Interval: in, Cumulative: cum,
 		Workers: []*measure.WorkerView{w}}
 }
 
@@ -42,8 +44,9 @@ func TestIntervalCopiesTheAggregate(t *testing.T) {
 	a.Cumulative.Errors["connection_lost"] = 99
 	a.Cumulative.Errors["tls_handshake"] = 5
 	_ = a.Cumulative.Histograms[measure.JobDelivery].RecordValue(50_000_000)
-	a.Workers[0].State, a.Workers[0].Gauges[measure.AgentsConnected.String()] = "lost", 0
+	a.Workers[0].State, a.Workers[0].Gauges[measure.AgentsConnected.String()] = measure.WorkerLost, 0
 	a.Interval.Reset()
+	*a.Row = measure.Second{}
 	f := (<-s.queue).(Frame)
 	if f.JobsDispatched != 500 || f.ErrorsTotal != 7 || f.Connected != 150 || f.Sent != 40 {
 		t.Errorf("frame changed with the aggregate: dispatched %d errors %d connected %d sent %d", f.JobsDispatched, f.ErrorsTotal, f.Connected, f.Sent)
@@ -90,7 +93,7 @@ func TestFrameRatesAndPhaseTime(t *testing.T) {
 	<-s.queue
 	a := aggregate(1)
 	s.Interval(a)
-	a.Interval.Gauges[measure.AgentsConnected.String()] = 190
+	a.Row.AgentsConnected = 190
 	a.Time = a.Time.Add(time.Second)
 	s.Interval(a)
 	first, second := (<-s.queue).(Frame), (<-s.queue).(Frame)

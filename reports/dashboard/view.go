@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/mqherd/mqherd/internal/measure"
 )
 
 // View draws the dashboard: three lines of header (views, phase and
@@ -80,7 +82,7 @@ func (m Model) phaseLine(w int) string {
 func (m Model) progress() (label string, pct float64, text string) {
 	f := m.frame
 	switch f.Phase {
-	case "ramp":
+	case measure.PhaseRamp:
 		pct = ratio(float64(f.Connected), float64(f.Agents))
 		eta := "ETA -"
 		if left := int64(f.Agents) - f.Connected; left > 0 && f.ConnectRate > 0 {
@@ -89,16 +91,16 @@ func (m Model) progress() (label string, pct float64, text string) {
 			eta = "ETA 0s"
 		}
 		return "RAMP", pct, fmt.Sprintf("%d/%d agents %3.0f%% %s", f.Connected, f.Agents, 100*pct, eta)
-	case "run":
+	case measure.PhaseRun:
 		pct = ratio(float64(f.PhaseElapsed), float64(f.Wall))
 		return "RUN", pct, fmt.Sprintf("%s of %s %3.0f%% ETA %s", dur(f.PhaseElapsed), dur(f.Wall), 100*pct, dur(max(0, f.Wall-f.PhaseElapsed)))
-	case "drain":
+	case measure.PhaseDrain:
 		pct = ratio(float64(f.JobsCompleted), float64(f.JobsDispatched))
 		return "DRAIN", pct, fmt.Sprintf("%d jobs open, %d/%d done", f.Outstanding, f.JobsCompleted, f.JobsDispatched)
-	case "done":
+	case measure.PhaseDone:
 		return "DONE", 1, "run over: writing the summary"
 	}
-	return strings.ToUpper(f.Phase), -1, ""
+	return strings.ToUpper(string(f.Phase)), -1, ""
 }
 
 func ratio(a, b float64) float64 {

@@ -41,7 +41,7 @@ func (m Model) workerRow(r WorkerRow) string {
 	if r.SnapshotAge >= 0 {
 		age = dur(r.SnapshotAge.Truncate(time.Second)) + " ago"
 	}
-	state := r.State
+	state := string(r.State)
 	if r.Lost() {
 		state = "✗ lost"
 	}

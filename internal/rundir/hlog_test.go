@@ -1,4 +1,4 @@
-package reports
+package rundir
 
 import (
 	"bytes"
@@ -39,42 +39,46 @@ func readHlog(t *testing.T, path string) []*hdr.Histogram {
 // with HdrHistogram's log reader, each gives the interval's count and the
 // percentiles of that second's own samples.
 func TestHlogHoldsEachIntervalReadableByHdrHistogram(t *testing.T) {
-	rd, err := CreateRunDir(t.TempDir(), testManifest("hlog"), nil, 10)
+	rd, err := Create(t.TempDir(), testManifest("hlog"), nil, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	// Samples (us) of job_delivery per second; second 3 has none, and
-	// connect has samples in second 1 only.
+	// Samples (us) of job_delivery per second, split over two workers;
+	// second 3 has no snapshot at all, and connect has samples in second 1
+	// only.
 	perSecond := [][]int64{make([]int64, 500), make([]int64, 800), nil, make([]int64, 300)}
 	for _, samples := range perSecond {
 		for i := range samples {
 			samples[i] = int64(math.Exp(8+0.9*rng.NormFloat64())) + 1
 		}
 	}
-	end := func(second int) time.Time { return started.Add(time.Duration(second) * time.Second) }
-	var handed []*measure.Aggregate
+	f := newFeed(t, rd)
 	for i, samples := range perSecond {
 		second := i + 1
-		s := swap(t, "w0", end(second), func(r *measure.Recorder) {
-			for k, us := range samples {
-				r.Latency(measure.JobDelivery, k, time.Duration(us)*time.Microsecond)
+		if len(samples) > 0 {
+			for w, part := range [][]int64{samples[:len(samples)/3], samples[len(samples)/3:]} {
+				f.snapshot(swap(t, []string{"w0", "w1"}[w], at(second), func(r *measure.Recorder) {
+					for k, us := range part {
+						r.Latency(measure.JobDelivery, k, time.Duration(us)*time.Microsecond)
+					}
+					if second == 1 && w == 0 {
+						r.Latency(measure.Connect, 0, 42*time.Millisecond)
+					}
+				}))
 			}
-			if second == 1 {
-				r.Latency(measure.Connect, 0, 42*time.Millisecond)
-			}
-		})
-		a := &measure.Aggregate{Second: second, Time: end(second), Phase: "run", Interval: totalsOf(t, nil, s), Cumulative: measure.NewTotals()}
-		rd.Interval(a)
-		handed = append(handed, a)
+		}
+		f.closeThrough(second)
 
 		got := readHlog(t, filepath.Join(rd.Path(), "job_delivery.hlog"))
 		if want := min(second, 2) + max(second-3, 0); len(got) != want {
 			t.Fatalf("after second %d: job_delivery.hlog holds %d intervals on disk, want %d", second, len(got), want)
 		}
 	}
-	if err := rd.Close(handed[len(handed)-1]); err != nil {
-		t.Fatal(err)
+	f.finish(at(len(perSecond)))
+	handed := f.handed
+	if len(handed) != len(perSecond) {
+		t.Fatalf("%d seconds handed to Interval, want %d", len(handed), len(perSecond))
 	}
 
 	got := readHlog(t, filepath.Join(rd.Path(), "job_delivery.hlog"))
@@ -96,10 +100,9 @@ func TestHlogHoldsEachIntervalReadableByHdrHistogram(t *testing.T) {
 				t.Errorf("second %d p%g: %.3f ms read back, the samples say %.3f ms", second, q, v, exact)
 			}
 		}
-		wantStart, wantEnd := end(second-1).UnixMilli(), end(second).UnixMilli()
-		if second == 4 {
-			wantStart = end(3).UnixMilli() // the interval after one without samples starts where that one ended
-		}
+		// Second 4's interval starts where second 3's ended, though second 3
+		// wrote nothing to the log.
+		wantStart, wantEnd := at(second-1).UnixMilli(), at(second).UnixMilli()
 		if h.StartTimeMs() != wantStart || h.EndTimeMs() != wantEnd {
 			t.Errorf("second %d stamped %d..%d ms, want %d..%d", second, h.StartTimeMs(), h.EndTimeMs(), wantStart, wantEnd)
 		}
@@ -129,7 +132,7 @@ func TestHlogHoldsEachIntervalReadableByHdrHistogram(t *testing.T) {
 // A run cut short before its first second leaves a readable .hlog per
 // metric with the header and no intervals.
 func TestHlogOfARunWithoutSamplesIsReadable(t *testing.T) {
-	rd, err := CreateRunDir(t.TempDir(), testManifest("empty"), nil, 10)
+	rd, err := Create(t.TempDir(), testManifest("empty"), nil, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +145,40 @@ func TestHlogOfARunWithoutSamplesIsReadable(t *testing.T) {
 			t.Errorf("%s: %d intervals before the first second", path, len(h))
 		}
 	}
-	if err := rd.Close(&measure.Aggregate{Time: started, Interval: measure.NewTotals(), Cumulative: measure.NewTotals()}); err != nil {
+	newFeed(t, rd).finish(started)
+	for _, m := range measure.Metrics() {
+		if h := readHlog(t, filepath.Join(rd.Path(), m.String()+HlogExt)); len(h) != 0 {
+			t.Errorf("%s: %d intervals after a run without seconds", m, len(h))
+		}
+	}
+}
+
+// A run that started within a second: its first interval starts when the
+// run started, not before (HdrHistogram's tools skip intervals that start
+// before the log's StartTime); the next ones where the previous ended.
+func TestHlogFirstIntervalStartsWithTheRun(t *testing.T) {
+	m := testManifest("late start")
+	m.Started = started.Add(300 * time.Millisecond)
+	rd, err := Create(t.TempDir(), m, nil, 1)
+	if err != nil {
 		t.Fatal(err)
+	}
+	f := newFeed(t, rd)
+	for second := 1; second <= 2; second++ {
+		f.snapshot(swap(t, "w0", at(second), func(r *measure.Recorder) {
+			r.Latency(measure.JobDelivery, 0, time.Duration(second)*time.Millisecond)
+		}))
+		f.closeThrough(second)
+	}
+	f.finish(at(2))
+	got := readHlog(t, filepath.Join(rd.Path(), measure.JobDelivery.String()+HlogExt))
+	if len(got) != 2 {
+		t.Fatalf("job_delivery.hlog holds %d intervals, want 2", len(got))
+	}
+	for i, want := range [][2]time.Time{{m.Started, at(1)}, {at(1), at(2)}} {
+		if got[i].StartTimeMs() != want[0].UnixMilli() || got[i].EndTimeMs() != want[1].UnixMilli() {
+			t.Errorf("second %d stamped %d..%d ms, want %d..%d", i+1, got[i].StartTimeMs(), got[i].EndTimeMs(),
+				want[0].UnixMilli(), want[1].UnixMilli())
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package reports
+package rundir
 
 import (
 	"bufio"
@@ -44,7 +44,7 @@ func parseHgrm(t *testing.T, b []byte) []hgrmRow {
 	return rows
 }
 
-// The .hgrm written at Close gives, at each percentile, the value (in ms)
+// The .hgrm written at Close gives, over the whole run,, at each percentile, the value (in ms)
 // that sorting the raw samples gives, within HdrHistogram's precision.
 func TestHgrmMatchesSortedSamples(t *testing.T) {
 	const n = 10000
@@ -53,22 +53,24 @@ func TestHgrmMatchesSortedSamples(t *testing.T) {
 	for i := range samples {
 		samples[i] = int64(math.Exp(8+0.8*rng.NormFloat64())) + 1
 	}
-	s := swap(t, "w0", t0.Add(time.Second), func(r *measure.Recorder) {
-		for i, us := range samples {
-			r.Latency(measure.JobDelivery, i, time.Duration(us)*time.Microsecond)
-		}
-	})
-	tot := totalsOf(t, nil, s)
-	final := &measure.Aggregate{Second: 1, Time: t0.Add(time.Second), Phase: "done", Interval: tot, Cumulative: tot}
-	rd, err := CreateRunDir(t.TempDir(), testManifest("hgrm"), nil, 1)
+	rd, err := Create(t.TempDir(), testManifest("hgrm"), nil, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := rd.Close(final); err != nil {
-		t.Fatal(err)
+	// The samples come from two workers over two seconds: the .hgrm is
+	// of the whole run.
+	f := newFeed(t, rd)
+	for i, part := range [][]int64{samples[:n/2], samples[n/2:]} {
+		f.snapshot(swap(t, []string{"w0", "w1"}[i], at(i+1), func(r *measure.Recorder) {
+			for k, us := range part {
+				r.Latency(measure.JobDelivery, k, time.Duration(us)*time.Microsecond)
+			}
+		}))
+		f.closeThrough(i + 1)
 	}
+	f.finish(at(2))
 
-	rows := parseHgrm(t, readFile(t, filepath.Join(rd.Path(), "job_delivery.hgrm")))
+	rows := parseHgrm(t, readFile(t, filepath.Join(rd.Path(), measure.JobDelivery.String()+HgrmExt)))
 	if last := rows[len(rows)-1]; last.total != n || last.percentile != 1 {
 		t.Errorf("last row %+v, want all %d samples at percentile 1", last, n)
 	}

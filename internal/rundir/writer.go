@@ -1,7 +1,8 @@
-package reports
+package rundir
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,31 +10,19 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/mqherd/mqherd/internal/measure"
 )
 
-// Run directory files.
-const (
-	ManifestFile   = "manifest.json"
-	ScenarioFile   = "scenario.yaml"
-	SummaryFile    = "summary.json"
-	TimeSeriesFile = "timeseries.csv"
-	SnapshotsFile  = "snapshots.jsonl"
-	EventsFile     = "events.jsonl"
-)
-
-// HlogExt is the extension of the interval histogram logs, one per latency
-// metric: <metric>.hlog.
-const HlogExt = ".hlog"
-
-// RunDir writes one run directory as the run goes: the manifest at once, a
-// time-series row, each latency metric's interval histogram, every snapshot
-// and every event as they come (flushed each second, so a crash or Ctrl-C
-// loses nothing already measured), and the summary and final histograms at
-// Close. It implements coordinator.Sink.
-type RunDir struct {
+// Writer writes one run directory as the run goes: the manifest at once,
+// then every snapshot as received and every event as it comes, and as
+// each second closes its time-series row, each latency metric's interval
+// histogram and a close mark; everything is flushed each second, so a
+// crash or Ctrl-C loses nothing already measured. Close writes the summary
+// and the final histograms. It implements coordinator.Sink.
+type Writer struct {
 	path     string
 	manifest Manifest
 	agents   int
@@ -43,21 +32,22 @@ type RunDir struct {
 	hlogs    [measure.NumMetrics]*hlogFile
 	lastRow  int       // the second of the last time-series row written
 	lastTime time.Time // the end of the last interval written
+	errors   int64     // errors in the rows written so far
 	errs     []error   // write errors, reported once at Close
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-// CreateRunDir makes root/<time>-<scenario>/ and writes the manifest and
-// the effective scenario (scenarioYAML).
-func CreateRunDir(root string, m Manifest, scenarioYAML []byte, agents int) (*RunDir, error) {
+// Create makes root/<time>-<scenario>/ and writes the manifest (its
+// Version set) and the effective scenario (scenarioYAML).
+func Create(root string, m Manifest, scenarioYAML []byte, agents int) (*Writer, error) {
 	name := m.Started.UTC().Format("20060102T150405Z") + "-" + unsafeName.ReplaceAllString(m.Scenario, "_")
 	path, err := makeFreshDir(root, name)
 	if err != nil {
 		return nil, err
 	}
-	m.ScenarioFile = ScenarioFile
-	r := &RunDir{path: path, manifest: m, agents: agents}
+	m.Version, m.ScenarioFile = Version, ScenarioFile
+	r := &Writer{path: path, manifest: m, agents: agents}
 	if err := os.WriteFile(filepath.Join(path, ScenarioFile), scenarioYAML, 0o644); err != nil {
 		return nil, err
 	}
@@ -104,27 +94,43 @@ func makeFreshDir(root, name string) (string, error) {
 }
 
 // Path is the run directory.
-func (r *RunDir) Path() string { return r.path }
+func (r *Writer) Path() string { return r.path }
 
-// Snapshot appends one worker snapshot to snapshots.jsonl.
-func (r *RunDir) Snapshot(s *measure.Snapshot) { r.note(r.snaps.write(s)) }
+// Snapshot appends one worker snapshot to snapshots.jsonl: the bytes the
+// worker sent, when the snapshot was decoded from them.
+func (r *Writer) Snapshot(s *measure.Snapshot) {
+	if raw := s.Raw; raw != nil {
+		if bytes.IndexByte(raw, '\n') >= 0 { // one line per snapshot: the same JSON, compacted
+			var c bytes.Buffer
+			if err := json.Compact(&c, raw); err == nil {
+				raw = c.Bytes()
+			}
+		}
+		r.note(r.snaps.writeRaw(raw))
+		return
+	}
+	r.note(r.snaps.write(s))
+}
 
 // Event appends one event to events.jsonl and flushes it.
-func (r *RunDir) Event(e measure.Event) {
+func (r *Writer) Event(e measure.Event) {
 	r.note(r.events.write(e))
 	r.note(r.events.flush())
 }
 
-// Interval appends a time-series row and each metric's interval histogram
-// (if it has samples), and flushes every file.
-func (r *RunDir) Interval(a *measure.Aggregate) {
-	r.note(r.series.row(a))
+// Interval records that a's second closed: its close mark, its time-series
+// row and each metric's interval histogram (if it has samples); then it
+// flushes every file.
+func (r *Writer) Interval(a *measure.Aggregate) {
+	r.note(r.snaps.writeRaw(closeMark(a.Row.Second)))
+	r.errors += a.Row.ErrorsTotal()
+	r.note(r.series.row(a, r.errors))
 	start := r.intervalStart(a)
 	for _, m := range measure.Metrics() {
 		r.note(r.hlogs[m].interval(a.Interval.Histograms[m], start, a.Time))
 		r.note(r.hlogs[m].flush())
 	}
-	r.lastRow, r.lastTime = a.Second, a.Time
+	r.lastRow, r.lastTime = a.Row.Second, a.Time
 	r.note(r.series.flush())
 	r.note(r.snaps.flush())
 }
@@ -132,7 +138,7 @@ func (r *RunDir) Interval(a *measure.Aggregate) {
 // intervalStart is when a's interval began: where the previous one ended,
 // or for the first one a second before its end but not before the run
 // started (HdrHistogram's tools skip intervals before the log's StartTime).
-func (r *RunDir) intervalStart(a *measure.Aggregate) time.Time {
+func (r *Writer) intervalStart(a *measure.Aggregate) time.Time {
 	start := r.lastTime
 	if start.IsZero() {
 		start = a.Time.Add(-time.Second)
@@ -147,16 +153,11 @@ func (r *RunDir) intervalStart(a *measure.Aggregate) time.Time {
 }
 
 // Close writes summary.json and one .hgrm per latency metric, and closes
-// the files. It returns every write error seen during the run. The final
-// aggregate's row is written unless Interval already had it (the
-// coordinator hands its last interval to both).
-func (r *RunDir) Close(final *measure.Aggregate) error {
-	if final.Second > r.lastRow {
-		r.Interval(final)
-	}
+// the files. It returns every write error seen during the run.
+func (r *Writer) Close(final *measure.Aggregate) error {
 	r.note(writeJSON(filepath.Join(r.path, SummaryFile), NewSummary(r.manifest, r.agents, final)))
 	for _, m := range measure.Metrics() {
-		r.note(writeHgrm(filepath.Join(r.path, m.String()+".hgrm"), final.Cumulative.Histogram(m)))
+		r.note(writeHgrm(filepath.Join(r.path, m.String()+HgrmExt), final.Cumulative.Histogram(m)))
 	}
 	r.note(r.series.close())
 	r.note(r.snaps.close())
@@ -167,10 +168,15 @@ func (r *RunDir) Close(final *measure.Aggregate) error {
 	return errors.Join(r.errs...)
 }
 
-func (r *RunDir) note(err error) {
+func (r *Writer) note(err error) {
 	if err != nil && len(r.errs) < 10 {
 		r.errs = append(r.errs, fmt.Errorf("run directory %s: %w", r.path, err))
 	}
+}
+
+// closeMark is the line recording that second n closed.
+func closeMark(n int) []byte {
+	return append(strconv.AppendInt([]byte(`{"close":`), int64(n), 10), '}')
 }
 
 // lineFile is a buffered JSON-lines file.
@@ -192,9 +198,15 @@ func (l *lineFile) write(v any) error {
 	if err != nil {
 		return err
 	}
-	b = append(b, '\n')
-	_, err = l.w.Write(b)
-	return err
+	return l.writeRaw(b)
+}
+
+// writeRaw writes one line of encoded JSON as it is.
+func (l *lineFile) writeRaw(b []byte) error {
+	if _, err := l.w.Write(b); err != nil {
+		return err
+	}
+	return l.w.WriteByte('\n')
 }
 
 func (l *lineFile) flush() error { return l.w.Flush() }

@@ -1,6 +1,8 @@
-package reports
+package rundir
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -8,9 +10,6 @@ import (
 
 	"github.com/mqherd/mqherd/internal/wire"
 )
-
-// RunDirVersion is the version of the run directory format.
-const RunDirVersion = 1
 
 // Manifest says what a run was: scenario, target, plan, versions, host.
 type Manifest struct {
@@ -24,6 +23,16 @@ type Manifest struct {
 	Mqherd       string            `json:"mqherd_version"`
 	Go           string            `json:"go_version"`
 	Host         Host              `json:"host"`
+	// Partial, when set, says this is what one worker kept of a run whose
+	// coordinator it lost: its own snapshots only.
+	Partial *Partial `json:"partial,omitempty"`
+}
+
+// Partial describes a worker's partial run directory.
+type Partial struct {
+	Worker  string    `json:"worker"`
+	Reason  string    `json:"reason"`
+	Written time.Time `json:"written"`
 }
 
 // Target describes the broker under test: its name, address, profile and
@@ -68,4 +77,18 @@ func BuildVersion() string {
 		return bi.Main.Version
 	}
 	return "devel"
+}
+
+// NewManifest describes a run of scenario against target that started at
+// started, made by this binary on this host; the plan is added once known.
+func NewManifest(runID, scenario string, target Target, started time.Time) Manifest {
+	return Manifest{Version: Version, RunID: runID, Scenario: scenario, Target: target, Started: started,
+		Mqherd: BuildVersion(), Go: runtime.Version(), Host: ThisHost()}
+}
+
+// NewRunID names a run: its start time, its scenario and a random suffix.
+func NewRunID(t time.Time, scenario string) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return t.UTC().Format("20060102T150405Z") + "-" + scenario + "-" + hex.EncodeToString(b[:])
 }

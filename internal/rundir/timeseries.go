@@ -1,4 +1,4 @@
-package reports
+package rundir
 
 import (
 	"bufio"
@@ -11,7 +11,8 @@ import (
 	"github.com/mqherd/mqherd/internal/measure"
 )
 
-// csvFile writes timeseries.csv: one row per second of the run.
+// csvFile writes timeseries.csv: one row per second of the run, the
+// rollup's rows as they close.
 type csvFile struct {
 	f *os.File
 	b *bufio.Writer
@@ -56,18 +57,18 @@ func createCSV(path string) (*csvFile, error) {
 	return c, c.flush() // a run cut short in its first second still leaves a readable file
 }
 
-func (c *csvFile) row(a *measure.Aggregate) error {
-	in := a.Interval
-	r := []string{strconv.Itoa(a.Second), a.Time.UTC().Format(time.RFC3339Nano), a.Phase}
+func (c *csvFile) row(a *measure.Aggregate, errorsThrough int64) error {
+	row := a.Row
+	r := []string{strconv.Itoa(row.Second), a.Time.UTC().Format(time.RFC3339Nano), string(row.Phase)}
 	for _, g := range seriesGauges {
-		r = append(r, strconv.FormatInt(in.Gauge(g), 10))
+		r = append(r, strconv.FormatInt(row.Gauge(g), 10))
 	}
 	for _, k := range seriesCounters {
-		r = append(r, strconv.FormatInt(in.Counter(k), 10))
+		r = append(r, strconv.FormatInt(row.Counter(k), 10))
 	}
-	r = append(r, strconv.FormatInt(in.ErrorsTotal(), 10), strconv.FormatInt(a.Cumulative.ErrorsTotal(), 10))
+	r = append(r, strconv.FormatInt(row.ErrorsTotal(), 10), strconv.FormatInt(errorsThrough, 10))
 	for _, m := range measure.Metrics() {
-		p := in.Percentiles(m)
+		p := row.Latency[m.String()]
 		r = append(r, ms(p.P50), ms(p.P99), ms(p.Max))
 	}
 	return c.w.Write(r)

@@ -1,7 +1,8 @@
-package reports
+package rundir
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,12 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"time"
 
 	"github.com/mqherd/mqherd/internal/measure"
 )
 
 // Run is a run directory read back: what every report is rebuilt from.
-// Snapshots are not held in memory; EachSnapshot streams them.
+// Snapshots are not held in memory; Replay streams them.
 type Run struct {
 	Path     string
 	Manifest Manifest
@@ -24,17 +27,17 @@ type Run struct {
 	Events   []measure.Event // in time order
 }
 
-// ReadRun reads a run directory's manifest, scenario, summary (if any) and
+// Read reads a run directory's manifest, scenario, summary (if any) and
 // events. A missing or unreadable manifest is an error naming the file; a
 // run cut short (no summary.json, a torn last line) is readable.
-func ReadRun(path string) (*Run, error) {
+func Read(path string) (*Run, error) {
 	r := &Run{Path: path}
 	if err := readJSON(filepath.Join(path, ManifestFile), &r.Manifest); err != nil {
 		return nil, fmt.Errorf("%s is not a run directory: %w", path, err)
 	}
-	if r.Manifest.Version != RunDirVersion {
-		return nil, fmt.Errorf("%s: version %d, this build reads run directory version %d",
-			filepath.Join(path, ManifestFile), r.Manifest.Version, RunDirVersion)
+	if v := r.Manifest.Version; v < 1 || v > Version {
+		return nil, fmt.Errorf("%s: version %d, this build reads run directory versions 1 to %d",
+			filepath.Join(path, ManifestFile), v, Version)
 	}
 	var err error
 	if r.Scenario, err = os.ReadFile(filepath.Join(path, ScenarioFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -55,15 +58,57 @@ func ReadRun(path string) (*Run, error) {
 		r.Events = append(r.Events, e)
 		return nil
 	})
+	if errors.Is(err, fs.ErrNotExist) {
+		err = nil // a worker's partial directory has no events
+	}
 	sort.SliceStable(r.Events, func(i, j int) bool { return r.Events[i].Time.Before(r.Events[j].Time) })
 	return r, err
 }
 
-// EachSnapshot decodes every snapshot of snapshots.jsonl in file order and
-// hands it to fn. A torn last line (the run was killed mid-write) is
-// skipped; a corrupt line elsewhere is an error naming the file and line.
-func (r *Run) EachSnapshot(fn func(*measure.Decoded) error) error {
-	return eachLine(filepath.Join(r.Path, SnapshotsFile), func(b []byte) error {
+// Complete reports whether the run finished and wrote its summary.
+func (r *Run) Complete() bool { return r.Summary != nil }
+
+// Ended is when the run ended: its summary's end, else its last event
+// (Replay also takes the last snapshot's end into account).
+func (r *Run) Ended() time.Time {
+	if r.Summary != nil {
+		return r.Summary.Ended
+	}
+	end := r.Manifest.Started
+	for _, e := range r.Events {
+		if e.Time.After(end) {
+			end = e.Time
+		}
+	}
+	return end
+}
+
+// Agents is the fleet size: the plan's agents (or the summary's).
+func (r *Run) Agents() int {
+	n := 0
+	for _, a := range r.Manifest.Plan {
+		n += a.Agents.Count
+	}
+	if n == 0 && r.Summary != nil {
+		n = r.Summary.Agents
+	}
+	return n
+}
+
+// Replay rolls the run up again as the coordinator did live: the same
+// snapshots in the order it took them, its seconds closed where it closed
+// them, and its events; exclude leaves spans out of the figures.
+func (r *Run) Replay(exclude []measure.Span) (*measure.Rollup, error) {
+	roll := measure.NewRollup(measure.RollupConfig{Started: r.Manifest.Started, Exclude: exclude})
+	for _, e := range r.Events {
+		roll.Event(e)
+	}
+	ended := r.Ended()
+	err := eachLine(filepath.Join(r.Path, SnapshotsFile), func(b []byte) error {
+		if n, ok := parseCloseMark(b); ok {
+			roll.CloseThrough(n)
+			return nil
+		}
 		s, err := measure.DecodeSnapshot(b)
 		if err != nil {
 			return err
@@ -72,8 +117,27 @@ func (r *Run) EachSnapshot(fn func(*measure.Decoded) error) error {
 		if err != nil {
 			return err
 		}
-		return fn(d)
+		roll.Add(d)
+		if !r.Complete() && s.End.After(ended) { // cut short: it ran at least this long
+			ended = s.End
+		}
+		return nil
 	})
+	roll.Finish(ended)
+	return roll, err
+}
+
+// parseCloseMark reads a line that is exactly {"close":N}.
+func parseCloseMark(b []byte) (int, bool) {
+	digits, ok := bytes.CutPrefix(bytes.TrimRight(b, "\r\n"), []byte(`{"close":`))
+	if !ok {
+		return 0, false
+	}
+	if digits, ok = bytes.CutSuffix(digits, []byte("}")); !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(string(digits))
+	return n, err == nil && n >= 1
 }
 
 // eachLine calls fn with each line of a JSON-lines file. An error on the

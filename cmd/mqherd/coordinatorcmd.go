@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"io"
+	"time"
+
+	"github.com/mqherd/mqherd/internal/cluster"
+	"github.com/mqherd/mqherd/internal/wire"
+)
+
+// coordinatorCmd is `mqherd coordinator`: it waits for workers that join
+// with the cluster key and runs the scenario over them.
+func coordinatorCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("coordinator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := runFlags(fs)
+	var nf nodeFlags
+	nf.register(fs, cluster.DefaultBindAddr)
+	minWorkers := fs.Int("min-workers", 0, "after --wait, start with at least this many workers (default: --workers)")
+	wait := fs.Duration("wait", 2*time.Minute, "how long to wait for --workers workers")
+	name := fs.String("name", "coordinator", "this node's name in the cluster")
+	sc, tui, err := o.parse(fs, args, stdout)
+	if err != nil {
+		return err
+	}
+	ctx, stop := context.WithCancel(ctx) // the dashboard's q stops the run as Ctrl-C does
+	defer stop()
+	cfg, err := nf.config(*name, cluster.Meta{Role: cluster.RoleCoordinator, Version: wire.Version}, nil)
+	if err != nil {
+		return err
+	}
+	node, err := cluster.Start(cfg)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = node.Leave(2 * time.Second); _ = node.Shutdown() }()
+	res, err := coordinate(ctx, coordinateOptions{
+		node: node, scenario: sc, workers: o.workers, minWorkers: *minWorkers, wait: *wait, lossGrace: o.lossGrace,
+		pkiDir: o.pkiDir, target: o.target, services: o.services, out: o.out,
+		tui: tui, stop: stop,
+	}, stdout, stderr)
+	printSummary(stdout, res)
+	return err
+}
