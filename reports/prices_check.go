@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -17,11 +18,11 @@ func (p *Prices) validate(label string) error {
 	if len(p.EC2) == 0 {
 		probs.add("ec2_on_demand", "no instance types; give at least the one self_hosted.instance names")
 	}
-	for _, typ := range sortedKeys(p.EC2) {
+	for _, typ := range slices.Sorted(maps.Keys(p.EC2)) {
 		checkPrice(probs, "ec2_on_demand."+typ, p.EC2[typ])
 	}
 	checkPrice(probs, "ebs_gp3", p.EBSGP3)
-	p.Cluster.validate(probs, sortedKeys(p.EC2))
+	p.Cluster.validate(probs, slices.Sorted(maps.Keys(p.EC2)))
 	return probs.err()
 }
 

@@ -2,7 +2,9 @@ package reports
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 )
 
 // compile checks every attribute, compiles the formulas and checks that the
@@ -55,7 +57,7 @@ func (a *Attribute) checkManual(p *fieldProblems, at string) {
 	if len(a.Manual) == 0 {
 		p.add(at+".manual", "(%s) is empty; give a score 0..10 per target, e.g. {aws-iot: 9, ejabberd: 4}", a.Name)
 	}
-	for _, target := range sortedKeys(a.Manual) {
+	for _, target := range slices.Sorted(maps.Keys(a.Manual)) {
 		if v := a.Manual[target]; !(v >= 0 && v <= 10) {
 			p.add(at+".manual."+target, "%g out of range, must be 0..10", v)
 		}

@@ -3,6 +3,7 @@ package reports
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -101,7 +102,7 @@ func scoreRun(at string, a Attribute, c comparison, j int) (float64, error) {
 		v, ok := a.Manual[target]
 		if !ok {
 			return 0, fmt.Errorf("%s.manual (%s): no score for target %q of run %q; add \"%s: <0..10>\" to manual (it has %s)",
-				at, a.Name, target, label, target, strings.Join(sortedKeys(a.Manual), ", "))
+				at, a.Name, target, label, target, strings.Join(slices.Sorted(maps.Keys(a.Manual)), ", "))
 		}
 		return v, nil
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 
 	"github.com/goccy/go-yaml"
 )
@@ -57,13 +56,3 @@ func (p *fieldProblems) add(field, format string, args ...any) {
 
 // err returns every problem joined, or nil.
 func (p *fieldProblems) err() error { return errors.Join(p.list...) }
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
