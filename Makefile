@@ -35,12 +35,8 @@ fmt:
 vet:
 	$(GO) vet ./...
 
-tidy-check:
-	@cp go.mod $(BIN)/go.mod.bak 2>/dev/null || (mkdir -p $(BIN) && cp go.mod $(BIN)/go.mod.bak)
-	@cp go.sum $(BIN)/go.sum.bak
-	@$(GO) mod tidy
-	@if ! cmp -s go.mod $(BIN)/go.mod.bak || ! cmp -s go.sum $(BIN)/go.sum.bak; then \
-		echo "go mod tidy changes go.mod/go.sum: run it and commit"; cp $(BIN)/go.mod.bak go.mod; cp $(BIN)/go.sum.bak go.sum; exit 1; fi
+tidy-check: ## fails, printing the diff, when `go mod tidy` would change go.mod or go.sum; never modifies them
+	@$(GO) mod tidy -diff || { echo >&2; echo "tidy-check FAILED: go.mod/go.sum are not tidy (diff above, files left unchanged): run 'go mod tidy' and commit" >&2; exit 1; }
 
 clean:
 	rm -rf $(BIN)

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mqherd/mqherd/internal/await"
 	"github.com/mqherd/mqherd/internal/measure"
 )
 
@@ -247,25 +248,9 @@ func eventsOf(events []measure.Event, kind measure.EventKind) []measure.Event {
 	return out
 }
 
-// waitUntil polls cond every 10 ms until it holds or the deadline passes.
-// It returns an error rather than failing the test, so that a fake worker's
-// method (not the test goroutine) can use it.
+// waitUntil polls cond until it holds or the deadline passes. It returns an
+// error rather than failing the test, so that a fake worker's method (not
+// the test goroutine) can use it.
 func waitUntil(within time.Duration, what string, cond func() bool) error {
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return &timeoutError{what: what, within: within}
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return nil
-}
-
-type timeoutError struct {
-	what   string
-	within time.Duration
-}
-
-func (e *timeoutError) Error() string {
-	return "gave up after " + e.within.String() + " waiting for " + e.what
+	return await.Within(within, what, cond)
 }

@@ -28,6 +28,7 @@ func assertInlineSVG(t *testing.T, name, svg string) {
 }
 
 func TestChartsWithoutSamplesSayNoSamples(t *testing.T) {
+	t.Parallel()
 	nan := math.NaN()
 	charts := map[string]func() (string, error){
 		"percentile, no curve":    func() (string, error) { return PercentileChart("empty") },
@@ -54,6 +55,7 @@ func TestChartsWithoutSamplesSayNoSamples(t *testing.T) {
 }
 
 func TestEmptyMetricOfTheReportCharts(t *testing.T) {
+	t.Parallel()
 	l := newLatency(0, nil) // a metric that recorded nothing
 	hist, err := HistogramChart("nothing", Bars{Bins: l.Histogram})
 	if err != nil {
@@ -71,6 +73,7 @@ func TestEmptyMetricOfTheReportCharts(t *testing.T) {
 }
 
 func TestPercentileTicksAreHdrHistogramLabels(t *testing.T) {
+	t.Parallel()
 	var got []string
 	for _, tk := range percentileTicks(1e5) {
 		if tk.Label != "" {
@@ -84,6 +87,7 @@ func TestPercentileTicksAreHdrHistogramLabels(t *testing.T) {
 }
 
 func TestPercentileChartOnALogAxisSkipsZeroLatencies(t *testing.T) {
+	t.Parallel()
 	svg, err := PercentileChart("zeros", Curve{Points: []Quantile{{0, 0, 1}, {50, 0.01, 5}, {99, 40, 9}, {100, 50, 10}}})
 	if err != nil {
 		t.Fatal(err)
@@ -95,6 +99,7 @@ func TestPercentileChartOnALogAxisSkipsZeroLatencies(t *testing.T) {
 }
 
 func TestPercentileChartCapsTheLastPoint(t *testing.T) {
+	t.Parallel()
 	xs, _ := percentileXY([]Quantile{{Percentile: 0, ValueMs: 1}, {Percentile: 99.9, ValueMs: 5}, {Percentile: 100, ValueMs: 9}})
 	if xs[0] != 1 || math.Abs(xs[1]-1000) > 1e-6 {
 		t.Errorf("x of 0%% and 99.9%% = %v, want 1 and 1000", xs[:2])
@@ -115,6 +120,7 @@ func TestPercentileChartCapsTheLastPoint(t *testing.T) {
 }
 
 func TestOverlaidSeriesGetDistinctStylesAndALegend(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for i := range 40 {
 		s := seriesStyle(i)
@@ -150,6 +156,7 @@ func TestOverlaidSeriesGetDistinctStylesAndALegend(t *testing.T) {
 }
 
 func TestTimeSeriesChartBreaksLinesAtGaps(t *testing.T) {
+	t.Parallel()
 	nan := math.NaN()
 	x := []float64{1, 2, 3, 4, 5, 6}
 	stroke := "stroke:#1F77B4" // series 0
@@ -171,6 +178,7 @@ func TestTimeSeriesChartBreaksLinesAtGaps(t *testing.T) {
 }
 
 func TestTimeSeriesChartShadesWindowsByKind(t *testing.T) {
+	t.Parallel()
 	c := TimeChart{Title: "t", YLabel: "n",
 		Lines: []Line{{Name: "a", X: []float64{1, 2, 3, 4, 5}, Y: []float64{1, 3, 2, 5, 4}}},
 		Windows: []Window{{FromS: 1.5, ToS: 3, Kind: "worker_lost", Label: "w2 lost"},
@@ -207,6 +215,7 @@ func bandFill(kind string) string {
 }
 
 func TestLogAxisIsTightAndLabelled(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ lo, hi, wantLo, wantHi float64 }{
 		{0.349, 8454, 0.2, 10000},
 		{2.5, 4.5, 2, 5},
@@ -230,6 +239,7 @@ func TestLogAxisIsTightAndLabelled(t *testing.T) {
 }
 
 func TestPercentileAxisEndsNearTheLastPoint(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ xmax, want float64 }{{853, 1000}, {1464, 1610.4}, {2, 100}, {60, 100}} {
 		if got := percentileAxisMax(tc.xmax); math.Abs(got-tc.want) > 1e-6 {
 			t.Errorf("percentile axis for last x %v ends at %v, want %v", tc.xmax, got, tc.want)

@@ -26,6 +26,7 @@ func compareFixtures(t *testing.T) *Comparison {
 }
 
 func TestCompareMarkdownGolden(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	if err := compareFixtures(t).WriteMarkdown(&b); err != nil {
 		t.Fatal(err)
@@ -34,6 +35,7 @@ func TestCompareMarkdownGolden(t *testing.T) {
 }
 
 func TestCompareJSONGolden(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	if err := compareFixtures(t).WriteJSON(&b); err != nil {
 		t.Fatal(err)
@@ -44,6 +46,7 @@ func TestCompareJSONGolden(t *testing.T) {
 // The side-by-side shows each figure with its change against the baseline,
 // and the run that lost a worker and its broker scores lower.
 func TestCompareDeltasAndScores(t *testing.T) {
+	t.Parallel()
 	c := compareFixtures(t)
 	base, other := c.Runs[0].Figures, c.Runs[1].Figures
 	var md bytes.Buffer
@@ -68,6 +71,7 @@ func TestCompareDeltasAndScores(t *testing.T) {
 // The comparison page loads nothing and holds every chart: one overlaid
 // percentile distribution per metric, cumulative errors and agents.
 func TestCompareHTMLIsSelfContainedWithEveryChart(t *testing.T) {
+	t.Parallel()
 	c := compareFixtures(t)
 	var b bytes.Buffer
 	if err := c.WriteHTML(&b); err != nil {

@@ -30,6 +30,7 @@ func builtInPrices(t *testing.T) *Prices {
 func near(got, want float64) bool { return math.Abs(got-want) < 1e-6 }
 
 func TestCostAWSIoTOfTheStudyProfile(t *testing.T) {
+	t.Parallel()
 	in := studyInput()
 	if got := in.MonthlyMessages(); math.Abs(got-1_303_572_096) > 1e-3 {
 		t.Fatalf("MonthlyMessages = %f, want 496.032 x 2,628,000 = 1,303,572,096", got)
@@ -64,6 +65,7 @@ func TestCostAWSIoTOfTheStudyProfile(t *testing.T) {
 }
 
 func TestCostMessagingTierBoundaries(t *testing.T) {
+	t.Parallel()
 	tiers := builtInPrices(t).IoTCore.Messaging
 	tests := []struct {
 		name    string
@@ -92,6 +94,7 @@ func TestCostMessagingTierBoundaries(t *testing.T) {
 }
 
 func TestCostMetersPayloadIn5KBIncrements(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ bytes, units int }{{0, 1}, {256, 1}, {5120, 1}, {5121, 2}, {6000, 2}, {10241, 3}} {
 		if got := (CostInput{PayloadBytes: tt.bytes}).MeteredUnits(5120); got != tt.units {
 			t.Errorf("%d bytes count %d units, want %d", tt.bytes, got, tt.units)
@@ -112,6 +115,7 @@ func TestCostMetersPayloadIn5KBIncrements(t *testing.T) {
 }
 
 func TestCostSelfHostedDefaultCluster(t *testing.T) {
+	t.Parallel()
 	e := builtInPrices(t).SelfHosted(studyInput())
 	// 4 x 730 h x $0.398 = $1,162.16; 4 x 100 GB x $0.08 = $32; 40 h x $100 = $4,000
 	want := []float64{1162.16, 32, 4000}
@@ -126,6 +130,7 @@ func TestCostSelfHostedDefaultCluster(t *testing.T) {
 }
 
 func TestCostInputOfTheStudyScenario(t *testing.T) {
+	t.Parallel()
 	sc, err := scenarios.Builtin("print-fleet-study")
 	if err != nil {
 		t.Fatal(err)
@@ -138,6 +143,7 @@ func TestCostInputOfTheStudyScenario(t *testing.T) {
 }
 
 func TestLoadPricesRejectsBadFilesNamingFileAndField(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		old, new string
@@ -187,6 +193,7 @@ func TestLoadPricesRejectsBadFilesNamingFileAndField(t *testing.T) {
 }
 
 func TestWriteCostMarkdownShowsInputsTablesAndComparison(t *testing.T) {
+	t.Parallel()
 	p := builtInPrices(t)
 	in := studyInput()
 	var b strings.Builder

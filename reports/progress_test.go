@@ -57,6 +57,7 @@ func millis(from, to int) []int {
 // ramp will be done; during the run, message rates, delivery latency and
 // errors.
 func TestProgressLine(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	p := NewProgressLine(&out, 1000)
 	p.Event(measure.Event{Time: t0, Kind: "phase", Detail: "ramp"})

@@ -48,6 +48,7 @@ func handRuns() (labels, targets []string, runs []map[string]float64) {
 }
 
 func TestLoadScoringRejectsBadFilesNamingFileAndField(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		yaml string
@@ -95,6 +96,7 @@ func TestLoadScoringRejectsBadFilesNamingFileAndField(t *testing.T) {
 }
 
 func TestScoreGivesHandComputedTotals(t *testing.T) {
+	t.Parallel()
 	s, err := LoadScoring(writeScoringFile(t, handScoring), FigureNames())
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +119,7 @@ func TestScoreGivesHandComputedTotals(t *testing.T) {
 }
 
 func TestScoringMarkdownShowsFormulasScoresAndTotals(t *testing.T) {
+	t.Parallel()
 	s, err := LoadScoring(writeScoringFile(t, handScoring), FigureNames())
 	if err != nil {
 		t.Fatal(err)
@@ -144,6 +147,7 @@ func TestScoringMarkdownShowsFormulasScoresAndTotals(t *testing.T) {
 }
 
 func TestScoringMarkdownEscapesPipesInFormulas(t *testing.T) {
+	t.Parallel()
 	yaml := "attributes:\n  - {name: ok, weight: 100, formula: 'errors > 0 || lost > 0 ? 0 : 10'}\n"
 	s, err := LoadScoring(writeScoringFile(t, yaml), FigureNames())
 	if err != nil {
@@ -163,6 +167,7 @@ func TestScoringMarkdownEscapesPipesInFormulas(t *testing.T) {
 }
 
 func TestScoreReportsRunProblems(t *testing.T) {
+	t.Parallel()
 	s, err := LoadScoring(writeScoringFile(t, handScoring), FigureNames())
 	if err != nil {
 		t.Fatal(err)
@@ -206,6 +211,7 @@ func TestScoreReportsRunProblems(t *testing.T) {
 }
 
 func TestDefaultScoringLoadsAgainstFigureNames(t *testing.T) {
+	t.Parallel()
 	s := DefaultScoring(FigureNames())
 	if s.Source != "built-in" {
 		t.Errorf("Source = %q, want built-in", s.Source)
@@ -222,6 +228,7 @@ func TestDefaultScoringLoadsAgainstFigureNames(t *testing.T) {
 
 // TestDefaultScoringCurves checks the points the default file documents.
 func TestDefaultScoringCurves(t *testing.T) {
+	t.Parallel()
 	s := DefaultScoring(FigureNames())
 	tests := []struct {
 		attribute string

@@ -38,6 +38,7 @@ func fleetScenario(t testing.TB, n int, change func(*Scenario)) *Scenario {
 }
 
 func TestArrivalsMeanMatchesRate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		agents int
@@ -65,6 +66,7 @@ func TestArrivalsMeanMatchesRate(t *testing.T) {
 }
 
 func TestArrivalsBusyHourMatchesProfile(t *testing.T) {
+	t.Parallel()
 	// The schedule of print-fleet must carry the profile's wall-clock rate.
 	s := fleetScenario(t, 2000, nil)
 	want := s.Profile(BasisMix).PhaseJobsPerSec() * s.WallDuration().Seconds()
@@ -78,6 +80,7 @@ func TestArrivalsBusyHourMatchesProfile(t *testing.T) {
 }
 
 func TestArrivalsWeekBusyShare(t *testing.T) {
+	t.Parallel()
 	s := fleetScenario(t, 2000, func(s *Scenario) { s.Phase, s.Duration, s.Speedup = PhaseWeek, 168*time.Hour, 3600 })
 	spans := s.Calendar.busySpans()
 	var busy, weekend, total float64
@@ -103,6 +106,7 @@ func TestArrivalsWeekBusyShare(t *testing.T) {
 }
 
 func TestArrivalsOrderSeqAndEnd(t *testing.T) {
+	t.Parallel()
 	s := fleetScenario(t, 3000, nil)
 	got := collect(s.Arrivals(0, s.Agents, t0))
 	end := t0.Add(s.WallDuration())
@@ -129,12 +133,14 @@ func TestArrivalsOrderSeqAndEnd(t *testing.T) {
 }
 
 func TestArrivalsEntrySize(t *testing.T) {
+	t.Parallel()
 	if size := unsafe.Sizeof(entry{}); size > 48 {
 		t.Errorf("heap entry is %d bytes, documented as 48", size)
 	}
 }
 
 func TestArrivalsDeterministic(t *testing.T) {
+	t.Parallel()
 	s := fleetScenario(t, 2000, nil)
 	a, b := collect(s.Arrivals(0, 2000, t0)), collect(s.Arrivals(0, 2000, t0))
 	if !reflect.DeepEqual(a, b) {
@@ -148,6 +154,7 @@ func TestArrivalsDeterministic(t *testing.T) {
 }
 
 func TestArrivalsIndependentOfSubset(t *testing.T) {
+	t.Parallel()
 	s := fleetScenario(t, 2000, func(s *Scenario) { s.Speedup = 600 })
 	all := collect(s.Arrivals(0, 2000, t0))
 	tests := []struct {
@@ -171,6 +178,7 @@ func TestArrivalsIndependentOfSubset(t *testing.T) {
 }
 
 func TestArrivalsNoJobs(t *testing.T) {
+	t.Parallel()
 	s := fleetScenario(t, 100, func(s *Scenario) {
 		s.Segments = []Segment{{Name: "idle", Share: 1, JobsPerWeek: JobsRange{Min: 0, Max: 0}}}
 	})
@@ -184,6 +192,7 @@ func TestArrivalsNoJobs(t *testing.T) {
 }
 
 func TestExecutionTime(t *testing.T) {
+	t.Parallel()
 	s := fleetScenario(t, 10, nil) // 5s..30s at x60: 83ms..500ms
 	lo, hi := s.Execution.Min/60, s.Execution.Max/60
 	var sum time.Duration

@@ -6,6 +6,7 @@ import (
 )
 
 func TestParseWindow(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		text   string
 		want   window
@@ -32,6 +33,7 @@ func TestParseWindow(t *testing.T) {
 }
 
 func TestBusySecondsPerWeek(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		cal  Calendar
@@ -49,6 +51,7 @@ func TestBusySecondsPerWeek(t *testing.T) {
 }
 
 func TestShapeInversion(t *testing.T) {
+	t.Parallel()
 	s := Default()
 	for _, phase := range []Phase{PhaseBusyHour, PhaseStability, PhaseWeek} {
 		s.Phase = phase
@@ -78,6 +81,7 @@ func TestShapeInversion(t *testing.T) {
 }
 
 func TestShapeSinglePieceNotAtWeekStart(t *testing.T) {
+	t.Parallel()
 	// One busy hour on Monday 00:00 with busy_share 1: the only piece starts
 	// at 0 but does not fill the period, so jobs repeat weekly, not hourly.
 	sh := weekShape([]span{{0, 3600}}, 3600, 1)

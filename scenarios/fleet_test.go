@@ -7,6 +7,7 @@ import (
 )
 
 func TestSegmentCountsExact(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		agents int
 		want   []int
@@ -36,6 +37,7 @@ func TestSegmentCountsExact(t *testing.T) {
 }
 
 func TestSegmentsSpreadOverRanges(t *testing.T) {
+	t.Parallel()
 	// Any contiguous range of agents, such as a worker's, holds each segment
 	// close to its share, so no worker gets all the enterprise agents.
 	s := Default()
@@ -55,6 +57,7 @@ func TestSegmentsSpreadOverRanges(t *testing.T) {
 }
 
 func TestSegmentAssignmentDependsOnSeed(t *testing.T) {
+	t.Parallel()
 	a, b := Default(), Default()
 	b.Seed = 99
 	same := 0
@@ -72,6 +75,7 @@ func TestSegmentAssignmentDependsOnSeed(t *testing.T) {
 }
 
 func TestJobsPerWeek(t *testing.T) {
+	t.Parallel()
 	s := Default()
 	for i := range s.Agents {
 		r := s.Segments[s.SegmentOf(i)].JobsPerWeek

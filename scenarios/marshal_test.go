@@ -6,6 +6,7 @@ import (
 )
 
 func TestYAMLRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, name := range BuiltinNames() {
 		s, err := Builtin(name)
 		if err != nil {

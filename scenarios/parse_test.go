@@ -32,6 +32,7 @@ qos: 3                                        # 16
 `
 
 func TestParseReportsEveryProblem(t *testing.T) {
+	t.Parallel()
 	_, err := Parse("several.yaml", []byte(several))
 	var ve *ValidationError
 	if !errors.As(err, &ve) {
@@ -62,6 +63,7 @@ func TestParseReportsEveryProblem(t *testing.T) {
 }
 
 func TestParseProblemsOneEach(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, doc, want string
 		problems        int
@@ -114,6 +116,7 @@ func TestParseProblemsOneEach(t *testing.T) {
 }
 
 func TestParseDefaultsAndOverrides(t *testing.T) {
+	t.Parallel()
 	doc := `name: partial
 run: {connect_rate: 100}
 execution: {max: 60s}
@@ -139,6 +142,7 @@ base: &fast {drain: 5s}
 }
 
 func TestParseAnchorsAndMerge(t *testing.T) {
+	t.Parallel()
 	doc := `name: anchors
 execution: &exec {min: 1s, max: 2s}
 run: {<<: {drain: 5s, job_timeout: 9s}, drain: 6s}
@@ -153,6 +157,7 @@ run: {<<: {drain: 5s, job_timeout: 9s}, drain: 6s}
 }
 
 func TestBuiltinsParseAndRoundTrip(t *testing.T) {
+	t.Parallel()
 	if got := BuiltinNames(); !reflect.DeepEqual(got, []string{"print-fleet", "print-fleet-study"}) {
 		t.Fatalf("BuiltinNames = %v", got)
 	}
@@ -176,6 +181,7 @@ func TestBuiltinsParseAndRoundTrip(t *testing.T) {
 }
 
 func TestPrintFleetIsTheDefault(t *testing.T) {
+	t.Parallel()
 	s, err := Builtin("print-fleet")
 	if err != nil {
 		t.Fatal(err)
@@ -190,6 +196,7 @@ func TestPrintFleetIsTheDefault(t *testing.T) {
 }
 
 func TestOpen(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "mine.yaml")
 	if err := os.WriteFile(file, []byte("name: mine\nagents: 7\n"), 0o600); err != nil {
@@ -218,6 +225,7 @@ func TestOpen(t *testing.T) {
 }
 
 func TestLoadReportsPath(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "bad.yaml")
 	if err := os.WriteFile(file, []byte("name: x\nqos: 5\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -26,6 +26,7 @@ func mustBuiltin(t testing.TB, name string) *Scenario {
 }
 
 func TestProfileTotals(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, builtin       string
 		agents              int
@@ -62,6 +63,7 @@ func TestProfileTotals(t *testing.T) {
 }
 
 func TestProfileSegments(t *testing.T) {
+	t.Parallel()
 	p := mustBuiltin(t, "print-fleet").Profile(BasisMix)
 	want := []ProfileRow{
 		{"consumer", 1000, 2.5, 2.5, 2 * 1000 * 2.5 / 604800.0, 2 * 0.9 * 1000 * 2.5 / 36000},
@@ -84,6 +86,7 @@ func TestProfileSegments(t *testing.T) {
 }
 
 func TestProfileFormatGolden(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		builtin string
 		basis   Basis
@@ -109,6 +112,7 @@ func TestProfileFormatGolden(t *testing.T) {
 }
 
 func TestGroupThousands(t *testing.T) {
+	t.Parallel()
 	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 500000: "500,000", 10000000: "10,000,000", -1234: "-1,234"} {
 		if got := groupThousands(n); got != want {
 			t.Errorf("groupThousands(%d) = %q, want %q", n, got, want)

@@ -7,6 +7,7 @@ import (
 )
 
 func TestValidateInCode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		change func(*Scenario)
@@ -57,6 +58,7 @@ func TestValidateInCode(t *testing.T) {
 }
 
 func TestEnumsUnmarshalText(t *testing.T) {
+	t.Parallel()
 	var b Basis
 	if err := b.UnmarshalText([]byte("study")); err != nil || b != BasisStudy || b.String() != "study" {
 		t.Errorf("Basis.UnmarshalText(study) = %v, %v", b, err)
@@ -74,6 +76,7 @@ func TestEnumsUnmarshalText(t *testing.T) {
 }
 
 func TestProblemString(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		p    Problem
 		want string

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mqherd/mqherd/infra/broker"
 	"github.com/mqherd/mqherd/infra/pki"
+	"github.com/mqherd/mqherd/internal/await"
 	"github.com/mqherd/mqherd/internal/measure"
 	"github.com/mqherd/mqherd/internal/wire"
 	"github.com/mqherd/mqherd/scenarios"
@@ -115,16 +116,10 @@ func (f *fixture) worker(t *testing.T, name, runID string, sc *scenarios.Scenari
 	return w
 }
 
-// eventually retries cond every 20ms until it holds or the deadline passes.
+// eventually retries cond until it holds or the deadline passes.
 func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %s", within, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	await.Until(t, within, what, cond)
 }
 
 func connectAll(t *testing.T, w *Worker, want int) {

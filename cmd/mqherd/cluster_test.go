@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mqherd/mqherd/internal/await"
 )
 
 // process is this test binary running as mqherd in a child process.
@@ -49,12 +52,10 @@ func (p *process) wait(t *testing.T, within time.Duration) error {
 
 func (p *process) waitFor(t *testing.T, text string, within time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for !strings.Contains(p.out.String(), text) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %q after %s:\n%s", text, within, p.out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := await.Within(within, fmt.Sprintf("%q in the output", text), func() bool {
+		return strings.Contains(p.out.String(), text)
+	}); err != nil {
+		t.Fatalf("%v:\n%s", err, p.out.String())
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mqherd/mqherd/internal/await"
 )
 
 // asMqherdEnv makes the test binary behave as the mqherd binary, so tests
@@ -98,13 +100,11 @@ func TestInterruptDrainsAndWritesRunDirectory(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(out.String(), "delivery p50") { // jobs are flowing
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			t.Fatalf("run never started dispatching:\n%s", out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := await.Within(30*time.Second, "jobs flowing", func() bool {
+		return strings.Contains(out.String(), "delivery p50")
+	}); err != nil {
+		_ = cmd.Process.Kill()
+		t.Fatalf("run never started dispatching (%v):\n%s", err, out.String())
 	}
 	start := time.Now()
 	_ = cmd.Process.Signal(syscall.SIGINT)

@@ -12,6 +12,7 @@ import (
 	"github.com/eclipse/paho.golang/paho/session/state"
 
 	"github.com/mqherd/mqherd/infra/pki"
+	"github.com/mqherd/mqherd/internal/await"
 )
 
 const (
@@ -178,11 +179,5 @@ func (c *client) next(t *testing.T) *paho.Publish {
 // eventually retries cond until it holds or testTimeout passes.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(testTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	await.Until(t, testTimeout, what, cond)
 }

@@ -42,6 +42,7 @@ func mode(t *testing.T, path string) os.FileMode {
 // username from it, and its ACL confines an agent to its own topics while
 // the listed services reach every agent.
 func TestMosquittoConfiguration(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "mosquitto")
 	_, err := Write(authority(t), Options{Broker: "mosquitto", Out: out, Listen: "127.0.0.1:18883",
 		ServiceIDs: []string{"service-w0-0", "service-edge-1"}})
@@ -72,6 +73,7 @@ func TestMosquittoConfiguration(t *testing.T) {
 // The ejabberd configuration authenticates by certificate over TLS and
 // restricts topics by the user's name.
 func TestEjabberdConfiguration(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "ejabberd")
 	if _, err := Write(authority(t), Options{Broker: "ejabberd", Out: out, Listen: "127.0.0.1:5883"}); err != nil {
 		t.Fatal(err)
@@ -125,6 +127,7 @@ func checkServerCert(t *testing.T, dir string) {
 }
 
 func TestOptionsAreCheckedNamingTheField(t *testing.T) {
+	t.Parallel()
 	cases := map[string]Options{
 		`broker "hivemq": allowed mosquitto, ejabberd`: {Broker: "hivemq", Out: "x"},
 		`listen "localhost:1": want IP:PORT`:           {Broker: "mosquitto", Out: "x", Listen: "localhost:1"},

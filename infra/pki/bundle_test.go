@@ -36,6 +36,7 @@ func readChain(t *testing.T, path string) []*x509.Certificate {
 }
 
 func TestWriteBundle(t *testing.T) {
+	t.Parallel()
 	a := newAuthority(t)
 	var (
 		mu    sync.Mutex
@@ -100,6 +101,7 @@ func checkBundled(t *testing.T, a *Authority, base, cn string, shard int) {
 }
 
 func TestWriteBundleRejectsBadOptions(t *testing.T) {
+	t.Parallel()
 	a := newAuthority(t)
 	for _, o := range []BundleOptions{
 		{Agents: -1},
@@ -114,6 +116,7 @@ func TestWriteBundleRejectsBadOptions(t *testing.T) {
 }
 
 func TestOpenSSLVerifiesChain(t *testing.T) {
+	t.Parallel()
 	openssl, err := exec.LookPath("openssl")
 	if err != nil {
 		t.Skip("openssl binary not installed")

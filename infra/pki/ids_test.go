@@ -3,6 +3,7 @@ package pki
 import "testing"
 
 func TestIdentityNames(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ got, want string }{
 		{AgentID(0), "agent-000000"},
 		{AgentID(42), "agent-000042"},
@@ -20,6 +21,7 @@ func TestIdentityNames(t *testing.T) {
 }
 
 func TestAgentNumberAndShardOf(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		cn        string
 		n         int

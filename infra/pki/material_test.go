@@ -10,6 +10,7 @@ import (
 // A worker holding only its shards' material mints the same bytes as the
 // PKI directory, and nothing outside its shards.
 func TestFleetFromMaterialMintsTheSameCertificates(t *testing.T) {
+	t.Parallel()
 	a, err := LoadOrCreate(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +50,7 @@ func TestFleetFromMaterialMintsTheSameCertificates(t *testing.T) {
 }
 
 func TestFleetFromMaterialRefusesForeignShard(t *testing.T) {
+	t.Parallel()
 	a, _ := LoadOrCreate(t.TempDir())
 	other, _ := LoadOrCreate(t.TempDir())
 	m, _ := other.Material(0)

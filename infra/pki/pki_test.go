@@ -69,6 +69,7 @@ func sameCert(t *testing.T, what string, a, b tls.Certificate) {
 }
 
 func TestLeafReMintsByteIdentical(t *testing.T) {
+	t.Parallel()
 	a := newAuthority(t)
 	first := mustLeaf(t, mustShard(t, a, 0), "agent-000001")
 	sameCert(t, "same shard", first, mustLeaf(t, mustShard(t, a, 0), "agent-000001"))
@@ -84,6 +85,7 @@ func TestLeafReMintsByteIdentical(t *testing.T) {
 }
 
 func TestLeafDiffersByCNAndShard(t *testing.T) {
+	t.Parallel()
 	a := newAuthority(t)
 	s0, s1 := mustShard(t, a, 0), mustShard(t, a, 1)
 	x := mustLeaf(t, s0, "agent-000001")
@@ -101,6 +103,7 @@ func TestLeafDiffersByCNAndShard(t *testing.T) {
 }
 
 func TestLeafFieldsAndChainVerify(t *testing.T) {
+	t.Parallel()
 	a := newAuthority(t)
 	s := mustShard(t, a, 3)
 	if got := s.Cert.Subject.CommonName; got != "mqherd shard 003" {
@@ -145,6 +148,7 @@ func TestLeafFieldsAndChainVerify(t *testing.T) {
 }
 
 func TestLeafRejectsBadCN(t *testing.T) {
+	t.Parallel()
 	s := mustShard(t, newAuthority(t), 0)
 	for _, cn := range []string{"", string(make([]byte, 65))} {
 		if _, err := s.Leaf(cn); err == nil {
@@ -154,6 +158,7 @@ func TestLeafRejectsBadCN(t *testing.T) {
 }
 
 func TestShardConcurrentCreatesOne(t *testing.T) {
+	t.Parallel()
 	a := newAuthority(t)
 	other, err := LoadOrCreate(a.Dir) // a second "process" on the same directory
 	if err != nil {
@@ -198,6 +203,7 @@ func TestShardConcurrentCreatesOne(t *testing.T) {
 }
 
 func TestFileAndDirModes(t *testing.T) {
+	t.Parallel()
 	a := newAuthority(t)
 	if err := a.WriteBundle(BundleOptions{Agents: 2, Services: []string{ServiceID("w0", 1)}}); err != nil {
 		t.Fatal(err)
@@ -264,6 +270,7 @@ func handshake(t *testing.T, server, client *tls.Config) (verified [][]*x509.Cer
 }
 
 func TestHandshakeServerSeesAgentCN(t *testing.T) {
+	t.Parallel()
 	a := newAuthority(t)
 	stls, err := a.ServerTLS([]string{"localhost", "127.0.0.1"})
 	if err != nil {
@@ -287,6 +294,7 @@ func TestHandshakeServerSeesAgentCN(t *testing.T) {
 }
 
 func TestServerRejectsForeignLeaf(t *testing.T) {
+	t.Parallel()
 	a, foreign := newAuthority(t), newAuthority(t)
 	stls, err := a.ServerTLS(nil)
 	if err != nil {
@@ -301,6 +309,7 @@ func TestServerRejectsForeignLeaf(t *testing.T) {
 }
 
 func TestClientRejectsForeignServer(t *testing.T) {
+	t.Parallel()
 	a, foreign := newAuthority(t), newAuthority(t)
 	stls, err := foreign.ServerTLS(nil)
 	if err != nil {
@@ -314,6 +323,7 @@ func TestClientRejectsForeignServer(t *testing.T) {
 }
 
 func TestServerReusesMatchingCertificate(t *testing.T) {
+	t.Parallel()
 	a := newAuthority(t)
 	first, err := a.Server([]string{"broker.test", "10.0.0.1"})
 	if err != nil {
@@ -346,6 +356,7 @@ func TestServerReusesMatchingCertificate(t *testing.T) {
 }
 
 func TestLoadOrCreateRejectsMismatchedKey(t *testing.T) {
+	t.Parallel()
 	a, b := newAuthority(t), newAuthority(t)
 	key, err := os.ReadFile(filepath.Join(b.Dir, "ca.key"))
 	if err != nil {
@@ -362,6 +373,7 @@ func TestLoadOrCreateRejectsMismatchedKey(t *testing.T) {
 // Agent CNs are UTF8Strings (RFC 5280's choice for new certificates):
 // ejabberd's certificate authentication reads no other string type.
 func TestLeafCNIsUTF8String(t *testing.T) {
+	t.Parallel()
 	a, err := LoadOrCreate(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

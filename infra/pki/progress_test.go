@@ -9,6 +9,7 @@ import (
 )
 
 func TestProgressLines(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		var buf bytes.Buffer
 		p := NewProgress(&buf, "minting certificates", 500000)
@@ -33,6 +34,7 @@ func TestProgressLines(t *testing.T) {
 }
 
 func TestProgressUnknownTotal(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		var buf bytes.Buffer
 		p := NewProgress(&buf, "connecting", 0)
@@ -45,6 +47,7 @@ func TestProgressUnknownTotal(t *testing.T) {
 }
 
 func TestThousands(t *testing.T) {
+	t.Parallel()
 	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 8950: "8,950", 1234567: "1,234,567", -1234: "-1,234"} {
 		if got := thousands(n); got != want {
 			t.Errorf("thousands(%d) = %q, want %q", n, got, want)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		in         string
 		profile    string
@@ -45,6 +46,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestParseRefusesWithTheReason(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"nonsense":                                        "neither a URL",
 		"rabbit://h:1":                                    "allowed: embedded, mosquitto, ejabberd, aws-iot, generic",
@@ -67,6 +69,7 @@ func TestParseRefusesWithTheReason(t *testing.T) {
 }
 
 func TestTargetsFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "targets.yaml")
 	write(t, path, `
@@ -105,6 +108,7 @@ lab-aws:
 }
 
 func TestTargetsFileErrorsNameFileAndField(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"x:\n  url: mosquitto://h\n  publish-rate: 5\n": "fields of a target: url, sni",
 		"x:\n  ca: a.pem\n":                             "target x: url: required",
@@ -122,6 +126,7 @@ func TestTargetsFileErrorsNameFileAndField(t *testing.T) {
 }
 
 func TestCheckScenarioAgainstProfile(t *testing.T) {
+	t.Parallel()
 	aws, err := Parse("aws-iot://a.example")
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/mqherd/mqherd/internal/await"
 )
 
 // testTiming keeps failure detection fast: a silent node is declared dead
@@ -84,16 +86,10 @@ func knows(t *testing.T, n *Node, name string) {
 	})
 }
 
-// eventually polls cond every 10 ms until it holds or the deadline passes.
+// eventually polls cond until it holds or the deadline passes.
 func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
 	t.Helper()
-	end := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(end) {
-			t.Fatalf("not within %v: %s", within, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	await.Until(t, within, what, cond)
 }
 
 // waitEvent returns the first event from n matching pred, skipping others.

@@ -10,6 +10,7 @@ import (
 // Percentiles from the sharded recorder, through the encoded snapshot and
 // the merge, match percentiles computed directly from the samples.
 func TestSnapshotPercentilesMatchSamples(t *testing.T) {
+	t.Parallel()
 	r := NewRecorder("w0", time.Now())
 	rng := rand.New(rand.NewPCG(1, 2))
 	var samples []int64
@@ -52,6 +53,7 @@ func TestSnapshotPercentilesMatchSamples(t *testing.T) {
 
 // Counters and errors are deltas per interval; gauges are readings.
 func TestSwapReportsDeltas(t *testing.T) {
+	t.Parallel()
 	r := NewRecorder("w0", time.Now())
 	r.Count(JobsDispatched, 5)
 	r.Error(ConnectRefused, 0x87)
@@ -71,6 +73,7 @@ func TestSwapReportsDeltas(t *testing.T) {
 }
 
 func TestDecodeSnapshotRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	for name, in := range map[string]string{
 		"not json":          "{",
 		"wrong version":     `{"v":99}`,
@@ -86,6 +89,7 @@ func TestDecodeSnapshotRejectsBadInput(t *testing.T) {
 }
 
 func TestErrorKeyRoundTrip(t *testing.T) {
+	t.Parallel()
 	for k := range NumErrorKinds {
 		for _, code := range []byte{0, 0x87} {
 			gotK, gotC, err := ParseErrorKey(ErrorKey(k, code))
@@ -117,6 +121,7 @@ func FuzzDecodeSnapshot(f *testing.F) {
 // Decoding a snapshot once (sparse) and adding it gives exactly what the
 // dense decode and merge give, counters and errors included.
 func TestAddDecodedMatchesDenseMerge(t *testing.T) {
+	t.Parallel()
 	r := NewRecorder("w0", time.Now())
 	rng := rand.New(rand.NewPCG(5, 6))
 	for i := range 5000 {
@@ -157,6 +162,7 @@ func TestAddDecodedMatchesDenseMerge(t *testing.T) {
 // A snapshot with one bad histogram adds nothing: not its counters, not its
 // errors, not its good histograms.
 func TestAddIsAllOrNothing(t *testing.T) {
+	t.Parallel()
 	r := NewRecorder("w0", time.Now())
 	r.Count(Lost, 3)
 	r.Error(ConnectionLost, 0)
@@ -177,6 +183,7 @@ func TestAddIsAllOrNothing(t *testing.T) {
 // Reset empties totals for reuse: no counts, no samples, and new samples
 // read as if the totals were new.
 func TestResetEmptiesTotalsForReuse(t *testing.T) {
+	t.Parallel()
 	rec := func(ms ...int) *Snapshot {
 		r := NewRecorder("w0", time.Now())
 		r.Count(JobsDispatched, int64(len(ms)))

@@ -47,6 +47,7 @@ func parseHgrm(t *testing.T, b []byte) []hgrmRow {
 // The .hgrm written at Close gives, over the whole run,, at each percentile, the value (in ms)
 // that sorting the raw samples gives, within HdrHistogram's precision.
 func TestHgrmMatchesSortedSamples(t *testing.T) {
+	t.Parallel()
 	const n = 10000
 	rng := rand.New(rand.NewPCG(42, 7))
 	samples := make([]int64, n) // microseconds, log-normal around 3 ms

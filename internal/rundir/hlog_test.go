@@ -39,6 +39,7 @@ func readHlog(t *testing.T, path string) []*hdr.Histogram {
 // with HdrHistogram's log reader, each gives the interval's count and the
 // percentiles of that second's own samples.
 func TestHlogHoldsEachIntervalReadableByHdrHistogram(t *testing.T) {
+	t.Parallel()
 	rd, err := Create(t.TempDir(), testManifest("hlog"), nil, 10)
 	if err != nil {
 		t.Fatal(err)
@@ -132,6 +133,7 @@ func TestHlogHoldsEachIntervalReadableByHdrHistogram(t *testing.T) {
 // A run cut short before its first second leaves a readable .hlog per
 // metric with the header and no intervals.
 func TestHlogOfARunWithoutSamplesIsReadable(t *testing.T) {
+	t.Parallel()
 	rd, err := Create(t.TempDir(), testManifest("empty"), nil, 10)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestRoundTrip(t *testing.T) {
+	t.Parallel()
 	in := &Takeover{RunID: "r", From: "w1", Agents: []Range{{First: 10, Count: 5}},
 		Since: time.Unix(100, 0).UTC(), Inherited: []Job{{Agent: 11, Seq: 3, Intended: 42}}}
 	b, err := Encode(KindTakeover, in)
@@ -27,6 +28,7 @@ func TestRoundTrip(t *testing.T) {
 
 // The target's limits, ALPN and CA reach the worker as sent.
 func TestAssignCarriesTheTargetsLimits(t *testing.T) {
+	t.Parallel()
 	in := &Assign{RunID: "r", Worker: "w", Services: 2, Agents: Range{First: 0, Count: 10},
 		ALPN: []string{"x-amzn-mqtt-ca"}, ServerCAPEM: []byte("pem"), Limits: Limits{ConnectBudget: 500, PublishRate: 100}}
 	b, err := Encode(KindAssign, in)
@@ -47,6 +49,7 @@ func TestAssignCarriesTheTargetsLimits(t *testing.T) {
 }
 
 func TestDecodeRefusesBadFrames(t *testing.T) {
+	t.Parallel()
 	for name, b := range map[string][]byte{
 		"empty":         nil,
 		"short":         {Version},
@@ -60,6 +63,7 @@ func TestDecodeRefusesBadFrames(t *testing.T) {
 }
 
 func TestChecksRefuseWhatAWorkerMustNotDo(t *testing.T) {
+	t.Parallel()
 	cases := map[string]struct {
 		kind Kind
 		body string

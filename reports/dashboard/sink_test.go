@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mqherd/mqherd/internal/await"
 	"github.com/mqherd/mqherd/internal/measure"
 )
 
@@ -159,10 +160,5 @@ func TestSinkCloseEndsTheProgram(t *testing.T) {
 
 func eventually(t *testing.T, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatal("condition not met within 5s")
+	await.Until(t, 5*time.Second, "the condition", cond)
 }

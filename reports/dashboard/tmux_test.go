@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mqherd/mqherd/internal/await"
 )
 
 // The real binary in a pseudo-terminal (tmux, 100x30): the dashboard shows
@@ -67,17 +69,17 @@ func TestDashboardInTmux(t *testing.T) {
 	}
 }
 
-// poll calls f every 100ms until it reports true or the time is up.
+// poll calls f until it reports true or the time is up, and returns what f
+// returned last.
 func poll(t *testing.T, limit time.Duration, f func() (string, bool)) string {
 	t.Helper()
 	var last string
-	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	if err := await.Within(limit, "the screen", func() bool {
 		s, ok := f()
-		if ok {
-			return s
-		}
 		last = s
+		return ok
+	}); err != nil {
+		t.Fatalf("not within %s; last:\n%s", limit, last)
 	}
-	t.Fatalf("not within %s; last:\n%s", limit, last)
-	return ""
+	return last
 }
