@@ -69,13 +69,3 @@ func totalsOf(t *testing.T, gauges map[string]int64, snaps ...*measure.Snapshot)
 	}
 	return tot
 }
-
-// within reports whether a value read back from a histogram (in ms) agrees
-// with the exact value: 3 significant digits (0.1%) plus the 1 us unit.
-func within(got, want float64) bool {
-	d := got - want
-	if d < 0 {
-		d = -d
-	}
-	return d <= want*0.001+0.001
-}

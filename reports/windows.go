@@ -2,8 +2,6 @@ package reports
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"sort"
 	"time"
 
@@ -104,5 +102,3 @@ func burstWindows(start time.Time, events []measure.Event) []Window {
 	}
 	return out
 }
-
-func errorKeys(t *measure.Totals) []string { return slices.Sorted(maps.Keys(t.Errors)) }

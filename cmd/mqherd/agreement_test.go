@@ -56,7 +56,7 @@ func readTimeSeries(t *testing.T, run string) []map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close() //nolint:errcheck // read-only
+	defer f.Close()
 	recs, err := csv.NewReader(f).ReadAll()
 	if err != nil || len(recs) == 0 {
 		t.Fatalf("timeseries.csv: %v", err)
