@@ -412,17 +412,18 @@ func (n *workerNode) stopWorker() {
 	}
 }
 
-// enqueue is the worker's snapshot emitter: encode, queue, wake the flusher.
-func (n *workerNode) enqueue(s *measure.Snapshot) {
+// enqueue is the worker's snapshot emitter: encode the snapshot and its
+// ledger into one message, queue it, wake the flusher.
+func (n *workerNode) enqueue(s *measure.Snapshot, l *wire.Ledger) {
 	b, err := s.Encode()
+	if err == nil {
+		b, err = wire.EncodeSnapshot(b, l)
+	}
 	if err != nil {
+		fmt.Fprintf(n.cfg.Log, "snapshot %d not sent: %v\n", s.Seq, err)
 		return
 	}
-	msg, err := wire.Encode(wire.KindSnapshot, b)
-	if err != nil {
-		return
-	}
-	n.out.push(msg)
+	n.out.push(b)
 	n.lastSeq.Store(s.Seq)
 	n.kick()
 }

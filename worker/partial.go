@@ -37,10 +37,14 @@ func writePartial(out, runID, worker, why string, msgs [][]byte) (string, error)
 		if err != nil || kind != wire.KindSnapshot {
 			continue
 		}
-		if _, err := measure.DecodeSnapshot(body); err != nil {
+		snap, _, err := wire.SplitSnapshot(body) // the ledger stays out: nobody will re-assign
+		if err == nil {
+			_, err = measure.DecodeSnapshot(snap)
+		}
+		if err != nil {
 			return "", fmt.Errorf("partial run directory: %w", err)
 		}
-		_, _ = w.Write(append(body, '\n'))
+		_, _ = w.Write(append(snap, '\n'))
 	}
 	return dir, errors.Join(w.Flush(), f.Close())
 }

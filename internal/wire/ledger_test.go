@@ -95,6 +95,9 @@ func TestEncodeSnapshotRefusesWhatDecodeRefuses(t *testing.T) {
 			t.Errorf("%s: encoded", name)
 		}
 	}
+	if _, err := Encode(KindSnapshot, []byte("{}")); err == nil {
+		t.Error("Encode framed a snapshot without its ledger")
+	}
 }
 
 func FuzzLedger(f *testing.F) {

@@ -46,17 +46,15 @@ func (k Kind) String() string {
 	return fmt.Sprintf("kind(%d)", k)
 }
 
-// Encode frames a message: version byte, kind byte, body. A KindSnapshot
-// body is the snapshot's own encoding; every other body is JSON of v.
+// Encode frames a message: version byte, kind byte, body, the JSON of v.
+// A KindSnapshot message is framed by EncodeSnapshot.
 func Encode(k Kind, v any) ([]byte, error) {
-	var body []byte
-	if raw, ok := v.([]byte); ok {
-		body = raw
-	} else {
-		var err error
-		if body, err = json.Marshal(v); err != nil {
-			return nil, fmt.Errorf("wire: encode %s: %w", k, err)
-		}
+	if k == KindSnapshot {
+		return nil, errors.New("wire: a snapshot is framed with its ledger by EncodeSnapshot")
+	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("wire: encode %s: %w", k, err)
 	}
 	out := make([]byte, 0, len(body)+2)
 	return append(append(out, Version, byte(k)), body...), nil
