@@ -1,0 +1,44 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// finish stops the worker and delivers every snapshot, waiting for the
+// coordinator up to CoordinatorWait; failing that it writes them to a
+// partial run directory and says so.
+func (n *workerNode) finish(why string) error {
+	if n.w == nil {
+		return nil
+	}
+	drainCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	n.w.Drain(drainCtx)
+	cancel()
+	n.stopWorker()
+	deadline := time.Now().Add(n.cfg.CoordinatorWait)
+	for time.Now().Before(deadline) {
+		if n.coordinatorAlive() && n.out.flush(n.send) == 0 {
+			return nil
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	dir, err := writePartial(n.cfg.OutDir, n.runID, n.cfg.Cluster.Name, why, n.out.drain())
+	if err != nil {
+		return fmt.Errorf("%s, and the partial run directory could not be written: %w", why, err)
+	}
+	return fmt.Errorf("%s: wrote what this worker measured to %s", why, dir)
+}
+
+// stopWorker stops the worker and delivers its last snapshots if it can.
+func (n *workerNode) stopWorker() {
+	n.w.Stop()
+	n.cancel()
+	if n.coordUp.Load() {
+		deadline := time.Now().Add(5 * time.Second)
+		for n.out.flush(n.send) > 0 && time.Now().Before(deadline) {
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+}
