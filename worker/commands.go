@@ -91,7 +91,7 @@ func (n *workerNode) assign(from string, a *wire.Assign) error {
 		n.grace = 5 * time.Second
 	}
 	n.runCtx, n.cancel = context.WithCancel(context.Background())
-	w.Start(n.enqueue)
+	w.Start(n.courier.enqueue)
 	n.reply(wire.PhaseDone{RunID: a.RunID, Name: wire.PhaseAssigned})
 	fmt.Fprintf(n.cfg.Log, "assigned run %s: agents %d-%d against %s\n", a.RunID, a.Agents.First, a.Agents.End()-1, a.Target)
 	return nil

@@ -19,12 +19,12 @@ func (n *workerNode) finish(why string) error {
 	n.stopWorker()
 	deadline := time.Now().Add(n.cfg.CoordinatorWait)
 	for time.Now().Before(deadline) {
-		if n.coordinatorAlive() && n.out.flush(n.send) == 0 {
+		if n.coordinatorAlive() && n.courier.flush() == 0 {
 			return nil
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	dir, err := writePartial(n.cfg.OutDir, n.runID, n.cfg.Cluster.Name, why, n.out.drain())
+	dir, err := writePartial(n.cfg.OutDir, n.runID, n.cfg.Cluster.Name, why, n.courier.out.drain())
 	if err != nil {
 		return fmt.Errorf("%s, and the partial run directory could not be written: %w", why, err)
 	}
@@ -37,7 +37,7 @@ func (n *workerNode) stopWorker() {
 	n.cancel()
 	if n.coordUp.Load() {
 		deadline := time.Now().Add(5 * time.Second)
-		for n.out.flush(n.send) > 0 && time.Now().Before(deadline) {
+		for n.courier.flush() > 0 && time.Now().Before(deadline) {
 			time.Sleep(200 * time.Millisecond)
 		}
 	}

@@ -38,7 +38,7 @@ func (n *workerNode) membership(e cluster.Event) {
 		n.coordUp.Store(true)
 		n.lostAt = time.Time{}
 		fmt.Fprintf(n.cfg.Log, "coordinator %s is back; resending snapshots\n", e.Node)
-		n.kick()
+		n.courier.kick()
 	}
 }
 

@@ -31,6 +31,10 @@ type NodeConfig struct {
 	// Outbox bounds the snapshots kept while the coordinator is unreachable
 	// (one per second). Default 3600.
 	Outbox int
+	// OutboxBytes bounds the bytes of the snapshots kept, ledgers included.
+	// Default 128 MiB: an hour of snapshots of a busy worker holding
+	// thousands of outstanding jobs; Outbox is usually the bound reached first.
+	OutboxBytes int
 	// Log receives one line per notable thing. Default io.Discard.
 	Log io.Writer
 }
@@ -44,6 +48,9 @@ func (c *NodeConfig) applyDefaults() {
 	}
 	if c.Outbox <= 0 {
 		c.Outbox = 3600
+	}
+	if c.OutboxBytes <= 0 {
+		c.OutboxBytes = 128 << 20
 	}
 	if c.Log == nil {
 		c.Log = io.Discard
@@ -65,8 +72,8 @@ func RunNode(ctx context.Context, cfg NodeConfig) error {
 	if err != nil {
 		return err // ErrJoin already asks whether every node has the same key
 	}
-	n := &workerNode{cfg: cfg, node: node, out: newOutbox(cfg.Outbox), results: make(chan wire.PhaseDone, 8),
-		flushNow: make(chan struct{}, 1)}
+	n := &workerNode{cfg: cfg, node: node, results: make(chan wire.PhaseDone, 8)}
+	n.courier = newCourier(newOutbox(cfg.Outbox, cfg.OutboxBytes), n.send, n.coordUp.Load, cfg.Log)
 	fmt.Fprintf(cfg.Log, "worker %s joined the cluster at %s; waiting for an assignment\n", cc.Name, node.Addr())
 	defer func() {
 		_ = node.Leave(2 * time.Second)
@@ -78,11 +85,10 @@ func RunNode(ctx context.Context, cfg NodeConfig) error {
 // workerNode is the state of RunNode; owned by its loop goroutine except
 // where noted.
 type workerNode struct {
-	cfg      NodeConfig
-	node     *cluster.Node
-	out      *outbox
-	results  chan wire.PhaseDone // finished phases, from their goroutines to the loop
-	flushNow chan struct{}
+	cfg     NodeConfig
+	node    *cluster.Node
+	courier *courier            // snapshots to the coordinator; its flusher runs beside the loop
+	results chan wire.PhaseDone // finished phases, from their goroutines to the loop
 
 	coord   atomic.Value // string: the coordinator's name (set by Assign)
 	coordUp atomic.Bool
@@ -91,8 +97,7 @@ type workerNode struct {
 	// an isolated node: with nobody to confirm its suspicions, it waits the
 	// longest suspicion timeout (~24 s with four nodes).
 	delivered atomic.Int64
-	lastSeq   atomic.Uint64 // sequence number of the newest snapshot queued
-	lostAt    time.Time     // when the coordinator went away (zero while up)
+	lostAt    time.Time // when the coordinator went away (zero while up)
 	grace     time.Duration
 	w         *Worker
 	runID     string
@@ -108,8 +113,9 @@ func (n *workerNode) loop(ctx context.Context) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	flushCtx, stopFlusher := context.WithCancel(context.Background())
-	defer stopFlusher()
-	go n.flusher(flushCtx)
+	flusherDone := make(chan struct{})
+	go func() { defer close(flusherDone); n.courier.run(flushCtx) }()
+	defer func() { stopFlusher(); <-flusherDone }() // after a send under way: bounded by the TCP timeout
 	for {
 		select {
 		case <-ctx.Done():

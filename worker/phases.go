@@ -37,7 +37,7 @@ func (n *workerNode) startPhase(p wire.Phase) (bool, error) {
 		}()
 	case wire.PhaseStop:
 		n.stopWorker()
-		n.reply(wire.PhaseDone{RunID: n.runID, Name: wire.PhaseStop, LastSnapshot: n.lastSeq.Load()})
+		n.reply(wire.PhaseDone{RunID: n.runID, Name: wire.PhaseStop, LastSnapshot: n.courier.lastSeq.Load()})
 		return true, nil
 	}
 	return false, nil
