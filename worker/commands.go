@@ -14,9 +14,10 @@ import (
 )
 
 // handle acts on one message; end reports that the node's work is over.
+// A message that does not decode is counted and logged (n.undecodable).
 func (n *workerNode) handle(m cluster.Message) (bool, error) {
 	kind, body, err := wire.Decode(m.Data)
-	if err != nil || !n.fromCoordinator(m.From, kind) {
+	if !n.decoded(m.From, "frame", err) || !n.fromCoordinator(m.From, kind) {
 		return false, nil
 	}
 	switch kind {
@@ -28,31 +29,45 @@ func (n *workerNode) handle(m cluster.Message) (bool, error) {
 		if err := n.assign(m.From, &a); err != nil {
 			return true, err
 		}
-		return false, nil
 	case wire.KindPhase:
 		var p wire.Phase
-		if wire.Unmarshal(body, &p) == nil && p.RunID == n.runID {
+		if n.decoded(m.From, kind.String(), wire.Unmarshal(body, &p)) && p.RunID == n.runID {
 			return n.startPhase(p)
 		}
 	case wire.KindTakeover:
 		var t wire.Takeover
-		if wire.Unmarshal(body, &t) == nil && t.RunID == n.runID {
+		if n.decoded(m.From, kind.String(), wire.Unmarshal(body, &t)) && t.RunID == n.runID {
 			n.takeover(t)
 		}
 	case wire.KindDismiss:
 		var d wire.Dismiss
-		if wire.Unmarshal(body, &d) == nil {
-			fmt.Fprintf(n.cfg.Log, "dismissed by the coordinator: %s (%d jobs counted by others)\n", d.Reason, len(d.Transferred))
-			if n.w != nil {
-				n.w.Transfer(d.Transferred)
-			}
-			if err := n.finish("dismissed"); err != nil {
-				return true, err
-			}
-			return true, ErrDismissed
+		if n.decoded(m.From, kind.String(), wire.Unmarshal(body, &d)) {
+			return true, n.dismissed(d)
 		}
 	}
 	return false, nil
+}
+
+// decoded reports whether err is nil; if not, it counts and logs the
+// failure under what (the frame, or the kind whose body failed).
+func (n *workerNode) decoded(from, what string, err error) bool {
+	if err != nil {
+		n.undecodable.note(what, from, err)
+	}
+	return err == nil
+}
+
+// dismissed ends the node's part in the run: the jobs survivors inherited
+// are dropped from its books, the rest is delivered or kept.
+func (n *workerNode) dismissed(d wire.Dismiss) error {
+	fmt.Fprintf(n.cfg.Log, "dismissed by the coordinator: %s (%d jobs counted by others)\n", d.Reason, len(d.Transferred))
+	if n.w != nil {
+		n.w.Transfer(d.Transferred)
+	}
+	if err := n.finish("dismissed"); err != nil {
+		return err
+	}
+	return ErrDismissed
 }
 
 // fromCoordinator accepts commands only from this run's coordinator (before

@@ -72,14 +72,26 @@ func RunNode(ctx context.Context, cfg NodeConfig) error {
 	if err != nil {
 		return err // ErrJoin already asks whether every node has the same key
 	}
-	n := &workerNode{cfg: cfg, node: node, results: make(chan wire.PhaseDone, 8)}
+	n := &workerNode{cfg: cfg, node: node, results: make(chan wire.PhaseDone, 8), undecodable: newUndecodable(cfg.Log)}
 	n.courier = newCourier(newOutbox(cfg.Outbox, cfg.OutboxBytes), n.send, n.coordUp.Load, cfg.Log)
 	fmt.Fprintf(cfg.Log, "worker %s joined the cluster at %s; waiting for an assignment\n", cc.Name, node.Addr())
 	defer func() {
 		_ = node.Leave(2 * time.Second)
 		_ = node.Shutdown()
 	}()
-	return n.loop(ctx)
+	err = n.loop(ctx)
+	n.exitSummary()
+	return err
+}
+
+// exitSummary says once, at the end, what the node ignored or dropped.
+func (n *workerNode) exitSummary() {
+	if s := n.undecodable.summary(); s != "" {
+		fmt.Fprintf(n.cfg.Log, "worker %s: %s\n", n.cfg.Cluster.Name, s)
+	}
+	if _, dropped := n.courier.out.stats(); dropped > 0 {
+		fmt.Fprintf(n.cfg.Log, "worker %s: %d snapshots dropped past the outbox's bounds while the coordinator was unreachable\n", n.cfg.Cluster.Name, dropped)
+	}
 }
 
 // workerNode is the state of RunNode; owned by its loop goroutine except
@@ -89,6 +101,8 @@ type workerNode struct {
 	node    *cluster.Node
 	courier *courier            // snapshots to the coordinator; its flusher runs beside the loop
 	results chan wire.PhaseDone // finished phases, from their goroutines to the loop
+	// undecodable counts the messages that did not decode (loop only).
+	undecodable *undecodable
 
 	coord   atomic.Value // string: the coordinator's name (set by Assign)
 	coordUp atomic.Bool
