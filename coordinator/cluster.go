@@ -50,14 +50,20 @@ func Prepare(ctx context.Context, cfg ClusterConfig) (*ClusterRun, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newClusterRun(cfg, plan, caps, cfg.Node.Send), nil
+}
+
+// newClusterRun is a run of plan over the workers of caps (the plan's
+// order), sending through send.
+func newClusterRun(cfg ClusterConfig, plan []wire.Assignment, caps []Capacity, send func(string, []byte) error) *ClusterRun {
 	c := &ClusterRun{cfg: cfg, plan: plan, remotes: map[string]*remote{}, owned: map[string][]wire.Range{},
-		capacity: map[string]int{}, last: map[string]*measure.Snapshot{}, suspect: map[string]*time.Timer{},
+		capacity: map[string]int{}, ledgers: map[string]ledger{}, suspect: map[string]*time.Timer{},
 		handed: map[string][]wire.Job{}, dismissed: map[string]time.Time{}}
 	for i, a := range plan {
-		c.remotes[a.Worker] = newRemote(a.Worker, cfg.RunID, cfg.Node.Send)
+		c.remotes[a.Worker] = newRemote(a.Worker, cfg.RunID, send)
 		c.owned[a.Worker], c.capacity[a.Worker] = []wire.Range{a.Agents}, caps[i].Agents
 	}
-	return c, nil
+	return c
 }
 
 // Plan is the initial assignment of agents to workers.
@@ -146,14 +152,14 @@ type ClusterRun struct {
 	g       *aggregator
 	remotes map[string]*remote // fixed by Prepare
 
-	mu        sync.Mutex                   // guards the fields below
-	owned     map[string][]wire.Range      // agents each worker owns now
-	capacity  map[string]int               // announced capacities
-	last      map[string]*measure.Snapshot // latest snapshot per worker
-	lost      []string                     // lost workers, in order
-	handed    map[string][]wire.Job        // a lost worker's jobs inherited by survivors
-	dismissed map[string]time.Time         // last dismissal attempt per lost worker
-	suspect   map[string]*time.Timer       // grace timers of workers memberlist lost
+	mu        sync.Mutex              // guards the fields below
+	owned     map[string][]wire.Range // agents each worker owns now
+	capacity  map[string]int          // announced capacities
+	ledgers   map[string]ledger       // newest ledger per worker (see ledger)
+	lost      []string                // lost workers, in order
+	handed    map[string][]wire.Job   // a lost worker's jobs inherited by survivors
+	dismissed map[string]time.Time    // last dismissal attempt per lost worker
+	suspect   map[string]*time.Timer  // grace timers of workers memberlist lost
 }
 
 // assignTimeout bounds the wait for every worker's acknowledgement.
@@ -218,23 +224,7 @@ func (c *ClusterRun) message(m cluster.Message) {
 	}
 	switch kind {
 	case wire.KindSnapshot:
-		if r.isLost() {
-			c.dismissOnce(m.From) // it is back: its agents belong to others
-		}
-		s, err := measure.DecodeSnapshot(body)
-		if err != nil {
-			c.g.event(measure.EventBadSnapshot, m.From, err.Error())
-			return
-		}
-		if !r.firstSight(s.Seq) {
-			return // resent after a send that did arrive: counted already
-		}
-		c.mu.Lock()
-		if prev := c.last[m.From]; prev == nil || s.Seq > prev.Seq {
-			c.last[m.From] = s // messages may overtake each other: keep the newest
-		}
-		c.mu.Unlock()
-		r.snapshot(s)
+		c.report(r, m.From, body)
 	case wire.KindPhaseDone:
 		var d wire.PhaseDone
 		if wire.Unmarshal(body, &d) != nil || d.RunID != c.cfg.RunID {
@@ -249,6 +239,24 @@ func (c *ClusterRun) message(m cluster.Message) {
 		default:
 		}
 	}
+}
+
+// report takes one interval's report of a worker: the snapshot goes to the
+// aggregation, the ledger taken with it is kept for re-assignment.
+func (c *ClusterRun) report(r *remote, from string, body []byte) {
+	if r.isLost() {
+		c.dismissOnce(from) // it is back: its agents belong to others
+	}
+	s, l, err := decodeReport(from, body)
+	if err != nil {
+		c.g.event("bad_snapshot", from, err.Error())
+		return
+	}
+	if !r.firstSight(s.Seq) {
+		return // resent after a send that did arrive: counted already
+	}
+	c.keepLedger(from, s, l)
+	r.snapshot(s)
 }
 
 // membership starts a grace period when memberlist loses a worker, and

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/mqherd/mqherd/internal/measure"
 	"github.com/mqherd/mqherd/internal/wire"
@@ -12,56 +11,74 @@ import (
 
 // reassign gives a lost worker's agents to the survivors, in proportion to
 // the capacity they have left. Each survivor also inherits the lost
-// worker's outstanding jobs for its new agents (from the lost worker's last
-// snapshot), so those end up completed or lost, never vanished, and sends
-// their jobs due since that snapshot.
+// worker's outstanding jobs for its new agents (from the lost worker's
+// newest ledger), so those end up completed or lost, never vanished, and
+// sends their jobs due since the snapshot that ledger was taken with.
 func (c *ClusterRun) reassign(lost string) error {
-	c.mu.Lock()
-	ranges := c.owned[lost]
-	delete(c.owned, lost)
-	survivors := c.spareCapacity()
-	last := c.last[lost]
-	c.mu.Unlock()
-	if len(survivors) == 0 {
-		return errNoSurvivors
-	}
-	var since time.Time
-	var outstanding []measure.JobRef
-	if last != nil {
-		since, outstanding = last.End, last.Outstanding
-	}
-	takeovers := map[string]*wire.Takeover{}
-	var moves []string
-	var handed []wire.Job
-	for _, r := range ranges {
-		pieces, err := splitRange(r, survivors)
-		if err != nil {
-			return err
-		}
-		for _, p := range pieces {
-			t := takeovers[p.Worker]
-			if t == nil {
-				t = &wire.Takeover{RunID: c.cfg.RunID, From: lost, Since: since}
-				takeovers[p.Worker] = t
-			}
-			jobs := jobsIn(outstanding, p.Agents)
-			t.Agents = append(t.Agents, p.Agents)
-			t.Inherited = append(t.Inherited, jobs...)
-			handed = append(handed, jobs...)
-			moves = append(moves, fmt.Sprintf("agents %d-%d -> %s", p.Agents.First, p.Agents.End()-1, p.Worker))
-		}
+	re, err := c.planReassignment(lost)
+	if err != nil {
+		return err
 	}
 	c.mu.Lock()
-	c.handed[lost] = handed
+	c.handed[lost] = re.handed
 	c.mu.Unlock()
-	for _, name := range sortedKeys(takeovers) {
-		if err := c.sendTakeover(name, takeovers[name]); err != nil {
+	for _, name := range sortedKeys(re.takeovers) {
+		if err := c.sendTakeover(name, re.takeovers[name]); err != nil {
 			return err
 		}
 	}
 	c.g.event(measure.EventReassigned, lost, fmt.Sprintf("%s; %d outstanding jobs inherited; jobs due since %s resent",
-		strings.Join(moves, ", "), len(outstanding), since.UTC().Format("15:04:05.000")))
+		strings.Join(re.moves, ", "), len(re.from.jobs), re.from.since.UTC().Format("15:04:05.000")))
 	return nil
+}
+
+// reassignment is how a lost worker's agents and outstanding jobs go to
+// the survivors.
+type reassignment struct {
+	from      ledger                    // the lost worker's newest ledger
+	takeovers map[string]*wire.Takeover // by survivor
+	handed    []wire.Job                // the jobs the survivors inherit
+	moves     []string                  // "agents a-b -> survivor", for the event
+}
+
+// planReassignment takes the lost worker's agents off its books and splits
+// them among the survivors by the capacity they have left.
+func (c *ClusterRun) planReassignment(lost string) (*reassignment, error) {
+	c.mu.Lock()
+	ranges := c.owned[lost]
+	delete(c.owned, lost)
+	survivors := c.spareCapacity()
+	from := c.ledgers[lost]
+	c.mu.Unlock()
+	if len(survivors) == 0 {
+		return nil, errNoSurvivors
+	}
+	re := &reassignment{from: from, takeovers: map[string]*wire.Takeover{}}
+	for _, r := range ranges {
+		pieces, err := splitRange(r, survivors)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range pieces {
+			re.add(c.cfg.RunID, lost, p)
+		}
+	}
+	return re, nil
+}
+
+// add gives one piece of the lost worker's agents, with their outstanding
+// jobs, to a survivor.
+func (re *reassignment) add(runID, lost string, p wire.Assignment) {
+	t := re.takeovers[p.Worker]
+	if t == nil {
+		t = &wire.Takeover{RunID: runID, From: lost, Since: re.from.since}
+		re.takeovers[p.Worker] = t
+	}
+	jobs := jobsIn(re.from.jobs, p.Agents)
+	t.Agents = append(t.Agents, p.Agents)
+	t.Inherited = append(t.Inherited, jobs...)
+	re.handed = append(re.handed, jobs...)
+	re.moves = append(re.moves, fmt.Sprintf("agents %d-%d -> %s", p.Agents.First, p.Agents.End()-1, p.Worker))
 }
 
 func (c *ClusterRun) sendTakeover(name string, t *wire.Takeover) error {
@@ -131,11 +148,11 @@ func splitRange(r wire.Range, workers []Capacity) ([]wire.Assignment, error) {
 }
 
 // jobsIn selects the jobs of agents in r.
-func jobsIn(jobs []measure.JobRef, r wire.Range) []wire.Job {
+func jobsIn(jobs []wire.Job, r wire.Range) []wire.Job {
 	var out []wire.Job
 	for _, j := range jobs {
 		if j.Agent >= r.First && j.Agent < r.End() {
-			out = append(out, wire.Job{Agent: j.Agent, Seq: j.Seq, Intended: j.Intended})
+			out = append(out, j)
 		}
 	}
 	return out

@@ -118,10 +118,10 @@ func (d *dispatcher) transfer(jobs []wire.Job) {
 }
 
 // outstandingJobs lists the jobs outstanding now; d.mu held.
-func (d *dispatcher) outstandingJobs() []measure.JobRef {
-	out := make([]measure.JobRef, 0, len(d.outstanding))
+func (d *dispatcher) outstandingJobs() []wire.Job {
+	out := make([]wire.Job, 0, len(d.outstanding))
 	for k, t := range d.outstanding {
-		out = append(out, measure.JobRef{Agent: int(k >> 32), Seq: uint32(k), Intended: t})
+		out = append(out, wire.Job{Agent: int(k >> 32), Seq: uint32(k), Intended: t})
 	}
 	return out
 }

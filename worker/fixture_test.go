@@ -69,22 +69,41 @@ func testScenario(t *testing.T, agents int, speedup float64) *scenarios.Scenario
 	return sc
 }
 
-// collector merges every snapshot a worker emits.
+// collector merges every snapshot a worker emits and checks the ledger
+// emitted with it.
 type collector struct {
 	mu     sync.Mutex
 	totals *measure.Totals
 	n      int
+	last   *wire.Ledger // the newest ledger
+	// unpaired counts ledgers not of their snapshot's interval, or listing
+	// another number of jobs than its outstanding gauge reads.
+	unpaired int
 }
 
 func newCollector() *collector { return &collector{totals: measure.NewTotals()} }
 
-func (c *collector) emit(s *measure.Snapshot) {
+func (c *collector) emit(s *measure.Snapshot, l *wire.Ledger) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.totals.Add(s); err != nil {
 		panic(err)
 	}
 	c.n++
+	if l == nil || l.Worker != s.Worker || l.Seq != s.Seq || int64(len(l.Jobs)) != s.Gauges[measure.JobsOutstanding.String()] {
+		c.unpaired++
+	}
+	c.last = l
+}
+
+// checkLedgers fails the test if a ledger did not agree with its snapshot.
+func (c *collector) checkLedgers(t *testing.T) {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.unpaired > 0 {
+		t.Errorf("%d of %d ledgers disagree with the snapshot emitted with them", c.unpaired, c.n)
+	}
 }
 
 func (c *collector) counter(k measure.Counter) int64 {

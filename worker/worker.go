@@ -43,7 +43,7 @@ type Worker struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup // snapshot loop and sweeper
 	stopOnce sync.Once
-	emit     func(*measure.Snapshot)
+	emit     func(*measure.Snapshot, *wire.Ledger)
 }
 
 // New checks cfg and builds the worker's sessions (nothing is dialed yet).
@@ -128,9 +128,10 @@ func (w *Worker) Name() string { return w.cfg.Name }
 // Sessions is how many MQTT connections the worker will hold.
 func (w *Worker) Sessions() int { return len(w.agentList()) + len(w.services) }
 
-// Start begins emitting a snapshot every interval to emit, which must not
-// block for long; it is called from one goroutine.
-func (w *Worker) Start(emit func(*measure.Snapshot)) {
+// Start begins emitting a snapshot every interval to emit, with the ledger
+// of the jobs outstanding at its End (taken together: they agree). emit
+// must not block for long; it is called from one goroutine.
+func (w *Worker) Start(emit func(*measure.Snapshot, *wire.Ledger)) {
 	w.emit = emit
 	w.wg.Add(3)
 	go func() { defer w.wg.Done(); w.snapshots(w.runCtx) }()
@@ -160,14 +161,15 @@ func (w *Worker) snapshots(ctx context.Context) {
 
 func (w *Worker) snapshot(now time.Time) {
 	w.rec.Gauge(measure.ConnectsInFlight, int64(w.gate.depth())-w.rec.GaugeValue(measure.ConnectsInFlight))
-	w.disp.mu.Lock() // counters and outstanding list must agree (see dispatcher.mu)
+	w.disp.mu.Lock() // counters and ledger must agree (see dispatcher.mu)
 	s, err := w.rec.Swap(now)
+	var l *wire.Ledger
 	if err == nil {
-		s.Outstanding = w.disp.outstandingJobs()
+		l = &wire.Ledger{Worker: s.Worker, Seq: s.Seq, Jobs: w.disp.outstandingJobs()}
 	}
 	w.disp.mu.Unlock()
 	if err == nil && w.emit != nil {
-		w.emit(s)
+		w.emit(s, l)
 	}
 }
 

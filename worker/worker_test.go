@@ -24,6 +24,7 @@ func TestRunCompletesEveryJobInOrder(t *testing.T) {
 		t.Errorf("drain declared %d jobs lost", lost)
 	}
 	w.Stop()
+	c.checkLedgers(t)
 
 	dispatched, completed := c.counter(measure.JobsDispatched), c.counter(measure.JobsCompleted)
 	if dispatched < 500 || completed != dispatched {
@@ -84,7 +85,7 @@ func TestJobFromEarlierRunIsStale(t *testing.T) {
 	f := newFixture(t)
 	sc := testScenario(t, 2, 600)
 	old := f.worker(t, "w0", "run-old", sc, wire.Range{First: 0, Count: 2})
-	old.Start(func(*measure.Snapshot) {})
+	old.Start(func(*measure.Snapshot, *wire.Ledger) {})
 	connectAll(t, old, 2)
 	for _, a := range old.agents {
 		a.stop() // offline; the broker keeps the sessions
@@ -124,5 +125,9 @@ func TestStopResolvesOutstandingJobs(t *testing.T) {
 	w.Stop()
 	if d, l := c.counter(measure.JobsDispatched), c.counter(measure.Lost); d != 1 || l != 1 {
 		t.Fatalf("dispatched %d lost %d, want the stopped run's open job counted lost", d, l)
+	}
+	c.checkLedgers(t)
+	if len(c.last.Jobs) != 0 {
+		t.Errorf("the last ledger lists %v: nothing is outstanding after a stop", c.last.Jobs)
 	}
 }

@@ -28,30 +28,18 @@ type Snapshot struct {
 	Gauges     map[string]int64  `json:"gauges,omitempty"`     // readings at End
 	Errors     map[string]int64  `json:"errors,omitempty"`     // deltas by ErrorKey
 	Histograms map[string][]byte `json:"histograms,omitempty"` // metric -> HdrHistogram V2 compressed
-	// Raw is the encoding DecodeSnapshot read, kept so the run directory
-	// stores the bytes a worker sent (nil for a snapshot made here).
+	// Raw are the bytes DecodeSnapshot decoded this snapshot from (not a
+	// copy), so that a writer can keep what it received; nil for a
+	// snapshot built here. Encode does not use them.
 	Raw []byte `json:"-"`
-	// Outstanding lists the jobs dispatched and not yet completed or lost
-	// at End: if the worker is lost, a survivor inherits them, so they end
-	// up completed or lost, never vanished.
-	Outstanding []JobRef `json:"outstanding,omitempty"`
 }
-
-// JobRef identifies one job and when it was due.
-type JobRef struct {
-	Agent    int    `json:"a"`
-	Seq      uint32 `json:"s"`
-	Intended int64  `json:"t"` // unix ns
-}
-
-// maxOutstanding bounds the outstanding list accepted from the network.
-const maxOutstanding = 1 << 20
 
 // Encode returns the snapshot's wire form.
 func (s *Snapshot) Encode() ([]byte, error) { return json.Marshal(s) }
 
 // DecodeSnapshot parses and checks a snapshot from untrusted bytes: size,
 // version, known label names, non-negative deltas and decodable histograms.
+// The snapshot keeps b as Raw: the caller must not change b afterwards.
 func DecodeSnapshot(b []byte) (*Snapshot, error) {
 	if len(b) > MaxSnapshotBytes {
 		return nil, fmt.Errorf("snapshot of %d bytes exceeds %d", len(b), MaxSnapshotBytes)
@@ -86,9 +74,6 @@ func (s *Snapshot) check() error {
 		if _, _, err := ParseErrorKey(k); err != nil || v < 0 {
 			errs = append(errs, fmt.Errorf("snapshot error %q=%d not allowed", k, v))
 		}
-	}
-	if len(s.Outstanding) > maxOutstanding {
-		errs = append(errs, fmt.Errorf("snapshot lists %d outstanding jobs, at most %d", len(s.Outstanding), maxOutstanding))
 	}
 	for k := range s.Histograms {
 		if !knownName(metricNames[:], k) {

@@ -9,8 +9,13 @@ import (
 // Version is the protocol version; a node refuses messages of another one.
 // Version 2 added the target's ALPN, CA and limits to Assign: a version 1
 // worker would ignore them and exceed the limits unnoticed, so the versions
-// do not mix.
-const Version = 2
+// do not mix. Version 3 took the outstanding-job ledger out of the
+// snapshot: a KindSnapshot message carries the snapshot's bytes and, apart,
+// a Ledger in a binary form of its own (EncodeSnapshot). A version 3
+// coordinator would find no ledger in a version 2 worker's frame, and a lost
+// worker's outstanding jobs would vanish from the books instead of going to
+// the survivors; so these do not mix either.
+const Version = 3
 
 // MaxMessage bounds an encoded message accepted from the network.
 const MaxMessage = 16 << 20
@@ -24,7 +29,7 @@ const (
 	KindPhase     Kind = 2 // coordinator -> worker: Phase
 	KindTakeover  Kind = 3 // coordinator -> worker: Takeover
 	KindPhaseDone Kind = 4 // worker -> coordinator: PhaseDone
-	KindSnapshot  Kind = 5 // worker -> coordinator: a measure.Snapshot (its own codec)
+	KindSnapshot  Kind = 5 // worker -> coordinator: a measure.Snapshot (its own codec) and its Ledger (EncodeSnapshot)
 	KindDismiss   Kind = 6 // coordinator -> worker: you are not (or no longer) in this run; stop
 )
 
@@ -41,17 +46,15 @@ func (k Kind) String() string {
 	return fmt.Sprintf("kind(%d)", k)
 }
 
-// Encode frames a message: version byte, kind byte, body. A KindSnapshot
-// body is the snapshot's own encoding; every other body is JSON of v.
+// Encode frames a message: version byte, kind byte, body, the JSON of v.
+// A KindSnapshot message is framed by EncodeSnapshot.
 func Encode(k Kind, v any) ([]byte, error) {
-	var body []byte
-	if raw, ok := v.([]byte); ok {
-		body = raw
-	} else {
-		var err error
-		if body, err = json.Marshal(v); err != nil {
-			return nil, fmt.Errorf("wire: encode %s: %w", k, err)
-		}
+	if k == KindSnapshot {
+		return nil, errors.New("wire: a snapshot is framed with its ledger by EncodeSnapshot")
+	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("wire: encode %s: %w", k, err)
 	}
 	out := make([]byte, 0, len(body)+2)
 	return append(append(out, Version, byte(k)), body...), nil

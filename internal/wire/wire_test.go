@@ -99,6 +99,9 @@ func decodeAny(k Kind, body []byte) error {
 		return Unmarshal(body, &PhaseDone{})
 	case KindDismiss:
 		return Unmarshal(body, &Dismiss{})
+	case KindSnapshot:
+		_, _, err := SplitSnapshot(body)
+		return err
 	}
 	return nil
 }
@@ -118,6 +121,8 @@ func FuzzDecode(f *testing.F) {
 		b, _ := Encode(v.k, v.v)
 		f.Add(b)
 	}
+	snap, _ := EncodeSnapshot([]byte(`{"v":1}`), &Ledger{Worker: "w", Seq: 2, Jobs: []Job{{Agent: 1, Seq: 1, Intended: 5}}})
+	f.Add(snap)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		k, body, err := Decode(b)
 		if err != nil {
