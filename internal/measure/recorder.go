@@ -67,7 +67,7 @@ func (r *Recorder) Swap(now time.Time) (*Snapshot, error) {
 		Version: SnapshotVersion, Worker: r.worker, Seq: r.seq,
 		Start: r.last, End: now,
 		Counters: map[string]int64{}, Gauges: map[string]int64{},
-		Errors: map[string]int64{}, Histograms: map[string][]byte{},
+		Errors: map[string]int64{}, Histograms: map[string]HistogramText{},
 	}
 	r.last = now
 	r.swapCounts(s)
