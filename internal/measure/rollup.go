@@ -313,14 +313,3 @@ func (r *Rollup) Views() []*WorkerView {
 	}
 	return out
 }
-
-// Peak is the most agents connected in one second, excluded seconds left out.
-func (r *Rollup) Peak() int64 {
-	var peak int64
-	for i := range r.rows {
-		if !r.rows[i].Excluded {
-			peak = max(peak, r.rows[i].AgentsConnected)
-		}
-	}
-	return peak
-}

@@ -20,17 +20,6 @@ func NewTotals() *Totals {
 	return &Totals{Counters: map[string]int64{}, Errors: map[string]int64{}, Gauges: map[string]int64{}}
 }
 
-// mergeHistogram adds h into metric m, allocating on first use.
-func (t *Totals) mergeHistogram(m Metric, h *hdr.Histogram) {
-	if h == nil || h.TotalCount() == 0 {
-		return
-	}
-	if t.Histograms[m] == nil {
-		t.Histograms[m] = NewHistogram()
-	}
-	t.Histograms[m].Merge(h)
-}
-
 // Histogram returns metric m's histogram (empty if nothing was recorded).
 func (t *Totals) Histogram(m Metric) *hdr.Histogram {
 	if t.Histograms[m] == nil {
@@ -62,22 +51,6 @@ func (t *Totals) Reset() {
 		if h != nil && h.TotalCount() > 0 {
 			h.Reset()
 		}
-	}
-}
-
-// Merge adds other into t (gauges included).
-func (t *Totals) Merge(other *Totals) {
-	for k, v := range other.Counters {
-		t.Counters[k] += v
-	}
-	for k, v := range other.Errors {
-		t.Errors[k] += v
-	}
-	for k, v := range other.Gauges {
-		t.Gauges[k] += v
-	}
-	for m := range t.Histograms {
-		t.mergeHistogram(Metric(m), other.Histograms[m])
 	}
 }
 
