@@ -72,7 +72,10 @@ func RunNode(ctx context.Context, cfg NodeConfig) error {
 	cfg.applyDefaults()
 	cc := cfg.Cluster
 	cc.Meta = cluster.Meta{Role: cluster.RoleWorker, Capacity: cfg.Capacity, Version: wire.Version}
-	node, err := cluster.Start(cc)
+	cc.OnJoinRetry = func(err error, retryIn time.Duration) {
+		fmt.Fprintf(cfg.Log, "worker %s: waiting to join: %v; retrying in %s\n", cc.Name, err, retryIn.Round(time.Second))
+	}
+	node, err := cluster.StartContext(ctx, cc)
 	if err != nil {
 		return err // ErrJoin already asks whether every node has the same key
 	}

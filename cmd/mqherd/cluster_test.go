@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -230,4 +231,54 @@ func TestCoordinatorLossLeavesPartialRunDirectories(t *testing.T) {
 			t.Errorf("%s: %d snapshot lines (%v), want the seconds the coordinator missed", d, strings.Count(string(b), "\n"), err)
 		}
 	}
+}
+
+// Nodes of a fleet boot in any order: three workers started 10 s before
+// their coordinator wait for it, say what they wait for, all join, and
+// the run completes.
+func TestWorkersStartedBeforeTheCoordinatorJoin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 30-second multi-process run")
+	}
+	dir := t.TempDir()
+	if code, _, errOut := mqherd("keygen", "--out", filepath.Join(dir, "key")); code != 0 {
+		t.Fatal(errOut)
+	}
+	join := freeLoopback(t)
+	var workers []*process
+	for i := range 3 {
+		workers = append(workers, startMqherd(t, dir, "worker", "--cluster-key-file", "key", "--join", join,
+			"--listen", fmt.Sprintf("127.0.0.3%d:0", i+1), "--name", fmt.Sprintf("early-%d", i+1), "--join-timeout", "1m"))
+	}
+	for _, w := range workers {
+		w.waitFor(t, "nothing listens there yet", 10*time.Second)
+	}
+	time.Sleep(10 * time.Second) // the coordinator boots last
+	coord := startMqherd(t, dir, "coordinator", "--cluster-key-file", "key", "--listen", join,
+		"--workers", "3", "--scenario", filepath.Join(mustAbs(t, "testdata"), "quick.yaml"), "--agents", "90",
+		"--pki", "pki", "--out", "runs", "--no-tui")
+	if err := coord.wait(t, 90*time.Second); err != nil {
+		t.Fatalf("coordinator: %v\n%s", err, coord.out.String())
+	}
+	s, _ := readSummary(t, filepath.Join(dir, "runs"))
+	if s["agents_connected_peak"] != 90.0 || s["jobs_completed"] != s["jobs_dispatched"] || len(s["workers"].([]any)) != 3 {
+		t.Errorf("summary: %v agents at peak, %v/%v jobs, %d workers; want 90, all, 3",
+			s["agents_connected_peak"], s["jobs_completed"], s["jobs_dispatched"], len(s["workers"].([]any)))
+	}
+	for _, w := range workers {
+		if err := w.wait(t, 30*time.Second); err != nil {
+			t.Errorf("worker: %v\n%s", err, w.out.String())
+		}
+	}
+}
+
+// freeLoopback is a 127.0.0.1 address nothing listens on yet.
+func freeLoopback(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }

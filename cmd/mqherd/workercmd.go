@@ -25,6 +25,7 @@ func workerCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	capacity := fs.Int("capacity", 0, "agents this worker can hold (default: what its open-files limit allows)")
 	out := fs.String("out", "runs", "where a partial run directory goes if the coordinator is gone at the end")
 	coordWait := fs.Duration("coordinator-wait", 60*time.Second, "how long to wait for a lost coordinator before finishing alone")
+	joinTimeout := fs.Duration("join-timeout", 2*time.Minute, "how long to keep retrying --join while the coordinator is not up yet (nodes boot in any order)")
 	var src ipRangeFlag
 	fs.Var(&src, "source-ips", "local source addresses to dial the broker from, e.g. 127.0.1.1-127.0.1.8")
 	if err := fs.Parse(args); err != nil {
@@ -37,6 +38,7 @@ func workerCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	cfg.JoinTimeout = *joinTimeout
 	return worker.RunNode(ctx, worker.NodeConfig{Cluster: cfg, Capacity: *capacity, SourceIPs: src.addrs,
 		OutDir: *out, CoordinatorWait: *coordWait, Log: stderr})
 }

@@ -48,6 +48,14 @@ type Config struct {
 	// Join lists host:port addresses of nodes to join at start; empty for
 	// the first node.
 	Join []string
+	// JoinTimeout is how long Start keeps retrying Join, with back-off,
+	// while nobody answers (nodes of a fleet boot in any order). Zero: one
+	// attempt. A refusal that retrying cannot mend (another cluster key)
+	// ends it at once.
+	JoinTimeout time.Duration
+	// OnJoinRetry, if set, is told of each failed join attempt that will be
+	// retried, and when: the place to say what the node waits for.
+	OnJoinRetry func(err error, retryIn time.Duration)
 	// Inbox bounds the queue behind Messages. Default 1024.
 	Inbox int
 	// EventInbox bounds the queue behind Events. Default 256.

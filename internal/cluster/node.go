@@ -1,12 +1,14 @@
 package cluster
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/memberlist"
@@ -53,7 +55,11 @@ type Node struct {
 // members of the cluster it joined; the node it contacted merges this one a
 // moment later (memberlist answers before merging), so that side should
 // wait for the Join event rather than assume it.
-func Start(cfg Config) (*Node, error) {
+func Start(cfg Config) (*Node, error) { return StartContext(context.Background(), cfg) }
+
+// StartContext is Start whose join retries (Config.JoinTimeout) end when
+// ctx does.
+func StartContext(ctx context.Context, cfg Config) (*Node, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -70,7 +76,7 @@ func Start(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("cluster: start %q on %s: %w", cfg.Name, cfg.BindAddr, err)
 	}
 	n := &Node{cfg: cfg, log: log, ml: ml, d: d, meta: cfg.Meta}
-	if err := n.join(); err != nil {
+	if err := n.join(ctx); err != nil {
 		_ = n.Shutdown()
 		return nil, err
 	}
@@ -78,20 +84,56 @@ func Start(cfg Config) (*Node, error) {
 	return n, nil
 }
 
-// join contacts every node of cfg.Join; one success is enough.
-func (n *Node) join() error {
+// join contacts every node of cfg.Join, one success being enough, and
+// retries with back-off (1 s doubling to 15 s) until cfg.JoinTimeout while
+// the failure is one that time can mend.
+func (n *Node) join(ctx context.Context) error {
 	if len(n.cfg.Join) == 0 {
 		return nil
 	}
-	joined, err := n.ml.Join(n.cfg.Join)
-	if joined > 0 {
-		return nil
+	deadline := time.Now().Add(n.cfg.JoinTimeout)
+	for wait := time.Second; ; wait = min(2*wait, 15*time.Second) {
+		joined, err := n.ml.Join(n.cfg.Join)
+		if joined > 0 {
+			return nil
+		}
+		if err == nil {
+			err = errors.New("no address to contact")
+		}
+		err = fmt.Errorf("%w of %s: %w (%s)", ErrJoin, strings.Join(n.cfg.Join, ", "), err, joinHint(err))
+		left := time.Until(deadline)
+		if wrongKey(err) || left <= 0 {
+			return err
+		}
+		wait = min(wait, left)
+		if n.cfg.OnJoinRetry != nil {
+			n.cfg.OnJoinRetry(err, wait)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (gave up: %w)", err, ctx.Err())
+		case <-time.After(wait):
+		}
 	}
-	if err == nil {
-		err = errors.New("no address to contact")
+}
+
+// wrongKey reports a join refused because the other node holds another
+// cluster key: retrying cannot help.
+func wrongKey(err error) bool {
+	return strings.Contains(err.Error(), "no installed keys could decrypt")
+}
+
+// joinHint names the likely cause of a failed join.
+func joinHint(err error) string {
+	switch {
+	case wrongKey(err):
+		return "the node answered but holds another cluster key: use the same --cluster-key-file on every node"
+	case errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(err.Error(), "connection refused"):
+		return "nothing listens there yet: is the coordinator started, on an address this node can reach (--listen, --listen-remote, --advertise)?"
+	case strings.Contains(err.Error(), "i/o timeout") || strings.Contains(err.Error(), "no route to host"):
+		return "no answer: a wrong address, or a firewall or security group in the way of the cluster port (TCP and UDP)?"
 	}
-	return fmt.Errorf("%w of %s: %w (same --cluster-key-file on every node?)",
-		ErrJoin, strings.Join(n.cfg.Join, ", "), err)
+	return "check the address and that every node runs the same mqherd version with the same --cluster-key-file"
 }
 
 // memberlistConfig maps cfg onto memberlist's LAN defaults.

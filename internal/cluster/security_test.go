@@ -16,9 +16,15 @@ func TestWrongKeyCannotJoin(t *testing.T) {
 	t.Parallel()
 	a := startNode(t, testConfig(t, "coord", "127.0.0.1", newKey(t), coordinator))
 
-	_, err := Start(testConfig(t, "intruder", "127.0.0.3", newKey(t), worker, a.Addr()))
-	if !errors.Is(err, ErrJoin) || !strings.Contains(err.Error(), "same --cluster-key-file on every node?") {
+	cfg := testConfig(t, "intruder", "127.0.0.3", newKey(t), worker, a.Addr())
+	cfg.JoinTimeout = time.Minute // retrying cannot mend another key: it must give up at once
+	start := time.Now()
+	_, err := Start(cfg)
+	if !errors.Is(err, ErrJoin) || !strings.Contains(err.Error(), "holds another cluster key: use the same --cluster-key-file") {
 		t.Fatalf("Start with another key: err = %v, want ErrJoin with the key hint", err)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("a wrong key was retried for %s", took)
 	}
 	// A lone node with another key cannot even address the coordinator.
 	lone := startNode(t, testConfig(t, "intruder", "127.0.0.3", newKey(t), worker))
