@@ -3,9 +3,10 @@ package reports
 import (
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/mqherd/mqherd/internal/yamlguard"
 )
 
 // builtInSource is the Source of a scoring or price file that was not
@@ -18,7 +19,7 @@ func readOrBuiltin(path, name string, builtin []byte) (label, source string, dat
 	if path == "" {
 		return "built-in " + name, builtInSource, builtin, nil
 	}
-	data, err = os.ReadFile(path)
+	data, err = yamlguard.ReadFile(path, yamlguard.DefaultLimits())
 	if err != nil {
 		return "", "", nil, fmt.Errorf("reading %s: %w", name, err)
 	}

@@ -2,9 +2,10 @@ package scenarios
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mqherd/mqherd/internal/yamlguard"
 )
 
 // Parse reads a scenario from YAML. Omitted fields take the defaults of
@@ -13,6 +14,9 @@ import (
 // given), line, column and field. Values must use the documented syntax:
 // durations in Go syntax (30s, 1h, 168h), numbers as YAML numbers.
 func Parse(file string, data []byte) (*Scenario, error) {
+	if err := yamlguard.Check(file, data, yamlguard.DefaultLimits()); err != nil {
+		return nil, fmt.Errorf("scenario %w", err)
+	}
 	s := Default()
 	d := newDecoder(file)
 	if d.decode(data, s) {
@@ -31,7 +35,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 
 // Load reads and parses the scenario file at path.
 func Load(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	data, err := yamlguard.ReadFile(path, yamlguard.DefaultLimits())
 	if err != nil {
 		return nil, fmt.Errorf("read scenario: %w", err)
 	}

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -233,5 +234,35 @@ func TestLoadReportsPath(t *testing.T) {
 	_, err := Load(file)
 	if want := file + ":2:6: qos: 5 is not one of 0, 1, 2"; err == nil || err.Error() != want {
 		t.Errorf("Load error = %v, want %q", err, want)
+	}
+}
+
+// Hostile scenario files (issue 13) are refused quickly, naming the file
+// and the limit, before the YAML parser sees them.
+func TestHostileScenarioFilesAreRefused(t *testing.T) {
+	t.Parallel()
+	merges := "a: &a {x: 1}\n"
+	for i := range 12 {
+		merges += fmt.Sprintf("l%d: &l%d\n  <<: [*a, *a, *a, *a]\n", i, i)
+	}
+	dir := t.TempDir()
+	for name, c := range map[string]struct{ body, want string }{
+		"merges.yaml": {merges, "aliases 17"},
+		"nested.yaml": {"agents: " + strings.Repeat("[", 80_000), "flow collections nested"},
+		"huge.yaml":   {"description: " + strings.Repeat("x", 2<<20) + "\n", "larger than 1048576 bytes"},
+		"laughs.yaml": {"a: &a [1,2,3,4,5,6,7,8,9]\n" + strings.Repeat("b: [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n", 3), "aliases 17"},
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(c.body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, err := Load(path)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: %v, want the file and %q", name, err, c.want)
+		}
+		if took := time.Since(start); took > time.Second {
+			t.Errorf("%s: refused after %s", name, took)
+		}
 	}
 }

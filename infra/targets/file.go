@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/mqherd/mqherd/internal/yamlguard"
 )
 
 // fileEntry is one named target in a targets file: a URL and the same
@@ -37,7 +38,7 @@ var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // refused. A relative ca is relative to the file's directory. Every
 // problem is reported at once, each naming the file and the field.
 func LoadFile(path string) (map[string]Target, error) {
-	data, err := os.ReadFile(path)
+	data, err := yamlguard.ReadFile(path, yamlguard.DefaultLimits())
 	if err != nil {
 		return nil, fmt.Errorf("targets file: %w", err)
 	}

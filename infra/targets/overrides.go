@@ -138,18 +138,18 @@ func (t Target) check() error {
 	if p.QoSMax < 0 || p.QoSMax > 2 {
 		errs = append(errs, fmt.Errorf("qos_max %d: allowed 0..2", p.QoSMax))
 	}
-	if p.PublishRate < 0 || p.PublishRate > 1e6 {
+	if !(p.PublishRate >= 0 && p.PublishRate <= 1e6) { // NaN fails both
 		errs = append(errs, fmt.Errorf("publish_rate %g: allowed 0 (unlimited) .. 1e6 per second per connection", p.PublishRate))
 	}
-	if p.ConnectBudget < 0 || p.ConnectBudget > 1e6 {
+	if !(p.ConnectBudget >= 0 && p.ConnectBudget <= 1e6) {
 		errs = append(errs, fmt.Errorf("connect_budget %g: allowed 0 (unlimited) .. 1e6 connects per second", p.ConnectBudget))
 	}
 	if p.KeepaliveMin < 0 || p.KeepaliveMax < 0 || (p.KeepaliveMax > 0 && p.KeepaliveMin > p.KeepaliveMax) {
 		errs = append(errs, fmt.Errorf("keepalive_min %s, keepalive_max %s: allowed 0 <= min <= max (0: no bound)", p.KeepaliveMin, p.KeepaliveMax))
 	}
 	for _, a := range p.ALPN {
-		if len(a) > 255 {
-			errs = append(errs, fmt.Errorf("alpn %q: at most 255 bytes", a))
+		if len(a) == 0 || len(a) > 255 {
+			errs = append(errs, fmt.Errorf("alpn %q: each protocol 1..255 bytes", a))
 		}
 	}
 	if p.SNI == SNIAlways && !p.Embedded() && net.ParseIP(t.TLSServerName()) != nil {

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mqherd/mqherd/internal/rundir"
+	"github.com/mqherd/mqherd/internal/yamlguard"
 	"github.com/mqherd/mqherd/scenarios"
 )
 
@@ -141,6 +141,9 @@ func (t Target) TLSServerName() string {
 	return t.Host()
 }
 
+// maxCABytes bounds a CA bundle file (a few certificates take a few KB).
+const maxCABytes = 1 << 20
+
 // CAPEM reads the CA file that signed the broker's certificate, checked
 // to hold a PEM certificate; nil if the target names none (the workers
 // then trust the PKI's root).
@@ -148,7 +151,7 @@ func (t Target) CAPEM() ([]byte, error) {
 	if t.CAFile == "" {
 		return nil, nil
 	}
-	pem, err := os.ReadFile(t.CAFile)
+	pem, err := yamlguard.ReadRegular(t.CAFile, maxCABytes)
 	if err != nil {
 		return nil, fmt.Errorf("target %s: ca: %w", t.Name, err)
 	}

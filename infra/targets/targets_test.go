@@ -114,6 +114,10 @@ func TestTargetsFileErrorsNameFileAndField(t *testing.T) {
 		"x:\n  ca: a.pem\n":                             "target x: url: required",
 		"x:\n  url: mosquitto://h\n  qos_max: 7\n":      "target x: qos_max 7: allowed 0..2",
 		"bad/name:\n  url: mosquitto://h\n":             "target bad/name: name: allowed",
+		// Hostile files (issue 13): refused with the file and the field or limit.
+		"x:\n  url: mosquitto://h\n  connect_budget: .nan\n": "connect_budget NaN: allowed 0 (unlimited) .. 1e6",
+		"x:\n  url: mosquitto://h\n  alpn: [\"\"]\n":         `alpn "": each protocol 1..255 bytes`,
+		"x: " + strings.Repeat("[", 80_000):                  "flow collections nested 33",
 	}
 	for body, want := range cases {
 		path := filepath.Join(t.TempDir(), "t.yaml")
@@ -121,6 +125,23 @@ func TestTargetsFileErrorsNameFileAndField(t *testing.T) {
 		_, err := LoadFile(path)
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), path) {
 			t.Errorf("%q: got %v, want the file name and %q", body, err, want)
+		}
+	}
+}
+
+// A ca that is no certificate file (a device, a huge file) is refused when
+// the run reads it, naming the target, without reading it whole.
+func TestCAMustBeARegularBoundedFile(t *testing.T) {
+	t.Parallel()
+	big := filepath.Join(t.TempDir(), "big.pem")
+	write(t, big, strings.Repeat("x", 2<<20))
+	for ca, want := range map[string]string{"/dev/zero": "not a regular file", big: "larger than 1048576 bytes"} {
+		tg, err := Parse("mosquitto://h:8883?ca=" + ca)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tg.CAPEM(); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "ca") {
+			t.Errorf("ca %s: %v, want %q", ca, err, want)
 		}
 	}
 }

@@ -1,0 +1,103 @@
+package yamlguard
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The hostile files of issue 13, each refused quickly, naming the limit.
+func TestHostileYAMLIsRefused(t *testing.T) {
+	t.Parallel()
+	laughs := "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+	for i := 1; i <= 9; i++ {
+		prev, cur := string(rune('a'+i-1)), string(rune('a'+i))
+		laughs += cur + ": &" + cur + " [" + strings.TrimSuffix(strings.Repeat("*"+prev+",", 9), ",") + "]\n"
+	}
+	merges := "a: &a {x: 1}\n"
+	for i := 1; i <= 12; i++ {
+		merges += "l" + string(rune('a'+i)) + ": &l" + string(rune('a'+i)) + "\n  <<: [*a, *a, *a, *a]\n"
+	}
+	cases := map[string]struct{ doc, says string }{
+		"80 KB of nested [":       {"agents: " + strings.Repeat("[", 80_000), "flow collections nested 33"},
+		"billion laughs":          {laughs, "aliases 17"},
+		"merge-key bomb":          {merges, "aliases 17"},
+		"deep block nesting":      {deepBlocks(40), "block levels nested 33"},
+		"compact nested sequence": {"x:\n  " + strings.Repeat("- ", 40) + "1\n", "block levels nested"},
+		"many merge keys":         {strings.Repeat("m: {<<: {}}\n", 17), "merge keys 17"},
+	}
+	for name, c := range cases {
+		start := time.Now()
+		err := Check("hostile.yaml", []byte(c.doc), DefaultLimits())
+		if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), c.says) || !strings.HasPrefix(err.Error(), "hostile.yaml:") {
+			t.Errorf("%s: %v, want a refusal naming the file and %q", name, err, c.says)
+		}
+		if took := time.Since(start); took > time.Second {
+			t.Errorf("%s: took %s", name, took)
+		}
+	}
+}
+
+func deepBlocks(n int) string {
+	var b strings.Builder
+	for i := range n {
+		b.WriteString(strings.Repeat("  ", i) + "k:\n")
+	}
+	return b.String()
+}
+
+// Real files pass: quotes, comments and flow collections as people write them.
+func TestOrdinaryYAMLPasses(t *testing.T) {
+	t.Parallel()
+	doc := `# a scenario
+name: "office [day]"   # brackets in a string and a comment: {[
+description: 'it''s *not* an alias <<: nor a merge'
+segments:
+  - {name: consumer, share: 0.5, jobs_per_week: [2, 3]}
+  - name: smb
+    share: 0.3
+base: &base {qos: 1}
+job: {<<: *base, bytes: 256}
+list:
+  - - 1
+    - 2
+`
+	if err := Check("ok.yaml", []byte(doc), DefaultLimits()); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{"../../scenarios/builtin", "../../reports/defaults", "../../infra/targets"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		for _, f := range files {
+			if _, err := ReadFile(f, DefaultLimits()); err != nil {
+				t.Errorf("a shipped file is refused: %v", err)
+			}
+		}
+	}
+}
+
+// Only regular files within the size limit are read.
+func TestReadFileRefusesDevicesAndHugeFiles(t *testing.T) {
+	t.Parallel()
+	if _, err := ReadFile("/dev/zero", DefaultLimits()); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("/dev/zero: %v, want a refusal", err)
+	}
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(big, []byte("description: "+strings.Repeat("x", 2<<20)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(big, DefaultLimits()); err == nil || !strings.Contains(err.Error(), "larger than 1048576 bytes") {
+		t.Errorf("a 2 MiB file: %v, want a refusal naming the limit", err)
+	}
+}
+
+func FuzzCheck(f *testing.F) {
+	f.Add([]byte("a: [1, {b: \"c\"}]\n- - x\n"))
+	f.Add([]byte(strings.Repeat("[", 100)))
+	f.Add([]byte("a: &a x\nb: *a\n<<: *a\n'q''q': \"\\\"\"\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		_ = Check("fuzz.yaml", in, DefaultLimits()) // must not panic or hang
+	})
+}
