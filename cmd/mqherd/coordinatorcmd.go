@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"io"
 	"time"
@@ -41,6 +42,5 @@ func coordinatorCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 		pkiDir: o.pkiDir, target: o.target, services: o.services, out: o.out,
 		tui: tui, stop: stop,
 	}, stdout, stderr)
-	printSummary(stdout, res)
-	return err
+	return errors.Join(err, printSummary(stdout, res))
 }

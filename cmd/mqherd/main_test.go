@@ -192,3 +192,19 @@ func TestUnknownCommandAndFlagAreUsageErrors(t *testing.T) {
 		t.Errorf("--basis median: exit %d, %s", code, errOut)
 	}
 }
+
+// A run in which the harness could not do its job (here: nothing listens
+// at the target, so no agent connects) writes everything, then exits 1
+// with a one-line reason.
+func TestRunThatConnectsNothingExitsNonZero(t *testing.T) {
+	dir := t.TempDir()
+	args := append(quickRun(dir), "--agents", "10", "--target", "generic://"+freeLoopback(t), "--server-name", "localhost")
+	code, out, errOut := mqherd(args...)
+	if code != 1 || !strings.Contains(errOut, "the run could not measure the target: no agent connected") {
+		t.Fatalf("exit %d, stderr %q: want 1 and the reason", code, errOut)
+	}
+	s, run := readSummary(t, filepath.Join(dir, "runs"))
+	if s["agents_connected_peak"] != 0.0 || !strings.Contains(out, run) {
+		t.Errorf("summary %v; output %q: want the run written and named", s["agents_connected_peak"], out)
+	}
+}

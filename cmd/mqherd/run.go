@@ -28,17 +28,17 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	ctx, stop := context.WithCancel(ctx) // the dashboard's q stops the run as Ctrl-C does
 	defer stop()
 	res, err := runLocal(ctx, o, sc, tui, stop, stdout, stderr)
-	printSummary(stdout, res)
-	return err
+	return errors.Join(err, printSummary(stdout, res))
 }
 
 // printSummary prints a run's summary, if it got far enough to have one,
 // and writes its report (HTML, Markdown, JSON) into the run directory. A
 // report that cannot be written is a warning: the run directory holds the
-// data, and `mqherd report` rebuilds it.
-func printSummary(stdout io.Writer, res *runResult) {
+// data, and `mqherd report` rebuilds it. A run that could not measure the
+// target at all is an error, after everything is written.
+func printSummary(stdout io.Writer, res *runResult) error {
 	if res == nil {
-		return
+		return nil
 	}
 	fmt.Fprintln(stdout)
 	reports.WriteSummary(stdout, res.summary, res.dir)
@@ -49,6 +49,10 @@ func printSummary(stdout io.Writer, res *runResult) {
 	if err != nil {
 		fmt.Fprintf(stdout, "mqherd: warning: report not written (mqherd report %s retries): %v\n", res.dir, err)
 	}
+	if why := res.summary.Failure(); why != "" {
+		return fmt.Errorf("the run could not measure the target: %s (everything measured is in %s)", why, res.dir)
+	}
+	return nil
 }
 
 // runLocal runs the coordinator and --workers worker nodes in this process,
