@@ -2,7 +2,6 @@ package measure
 
 import (
 	"fmt"
-	"math"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
@@ -42,14 +41,14 @@ func DecodeHistograms(s *Snapshot) (*Decoded, error) {
 	return d, nil
 }
 
-// checkTotal refuses a histogram whose bucket counts sum past MaxInt64
+// checkTotal refuses a histogram whose bucket counts sum past MaxDelta
 // (DecodePacked keeps such buckets and saturates its total).
 func checkTotal(p *hdr.PackedHistogram) error {
 	var total int64
 	var err error
 	p.ForEachBucket(func(_, count int64) bool {
-		if count > math.MaxInt64-total {
-			err = fmt.Errorf("corrupt histogram payload: bucket counts sum past MaxInt64")
+		if count < 0 || count > MaxDelta-total {
+			err = fmt.Errorf("corrupt histogram payload: bucket counts sum past %d", int64(MaxDelta))
 			return false
 		}
 		total += count

@@ -79,6 +79,8 @@ func TestDecodeSnapshotRejectsBadInput(t *testing.T) {
 		"wrong version":     `{"v":99}`,
 		"unknown counter":   `{"v":1,"counters":{"bogus":1}}`,
 		"negative delta":    `{"v":1,"counters":{"lost":-1}}`,
+		"delta that wraps":  `{"v":1,"counters":{"jobs_dispatched":9223372036854775800}}`,
+		"errors that wrap":  `{"v":1,"errors":{"dial_failed":9223372036854775807}}`,
 		"unknown error":     `{"v":1,"errors":{"bogus":1}}`,
 		"unknown histogram": `{"v":1,"histograms":{"bogus":"AAAA"}}`,
 	} {

@@ -19,6 +19,12 @@ const SnapshotVersion = 2
 // MaxSnapshotBytes bounds an encoded snapshot accepted from the network.
 const MaxSnapshotBytes = 4 << 20
 
+// MaxDelta bounds each counter, error count and histogram total of one
+// snapshot: a trillion events in one interval is far past any worker, and
+// the bound keeps run totals from wrapping over 2^23 snapshots (97 days of
+// one worker, or a day of a hundred).
+const MaxDelta = 1 << 40
+
 // Snapshot is one worker's measurements over one interval (normally one
 // second). It is the record type at the worker -> coordinator boundary and
 // is kept in the run directory, so reports can be rebuilt from it.
@@ -83,7 +89,7 @@ func (s *Snapshot) check() error {
 	}
 	var errs []error
 	for k, v := range s.Counters {
-		if !knownName(counterNames[:], k) || v < 0 {
+		if !knownName(counterNames[:], k) || v < 0 || v > MaxDelta {
 			errs = append(errs, fmt.Errorf("snapshot counter %q=%d not allowed", k, v))
 		}
 	}
@@ -93,7 +99,7 @@ func (s *Snapshot) check() error {
 		}
 	}
 	for k, v := range s.Errors {
-		if _, _, err := ParseErrorKey(k); err != nil || v < 0 {
+		if _, _, err := ParseErrorKey(k); err != nil || v < 0 || v > MaxDelta {
 			errs = append(errs, fmt.Errorf("snapshot error %q=%d not allowed", k, v))
 		}
 	}

@@ -103,7 +103,7 @@ func (r *Run) Replay(exclude []measure.Span) (*measure.Rollup, error) {
 	for _, e := range r.Events {
 		roll.Event(e)
 	}
-	ended := r.Ended()
+	ended, latest := r.Ended(), r.Manifest.Started.UnixNano()
 	err := eachLine(filepath.Join(r.Path, SnapshotsFile), func(b []byte) error {
 		if n, ok := parseCloseMark(b); ok {
 			roll.CloseThrough(n)
@@ -113,6 +113,10 @@ func (r *Run) Replay(exclude []measure.Span) (*measure.Rollup, error) {
 		if err != nil {
 			return err
 		}
+		if err := inRun(s.End, r.Manifest.Started, latest); err != nil {
+			return err
+		}
+		latest = max(latest, s.End.UnixNano())
 		d, err := measure.DecodeHistograms(s)
 		if err != nil {
 			return err
@@ -125,6 +129,23 @@ func (r *Run) Replay(exclude []measure.Span) (*measure.Rollup, error) {
 	})
 	roll.Finish(ended)
 	return roll, err
+}
+
+// maxJump bounds how far a snapshot may end before the run started or
+// after the latest one read: a row is kept for every second in between, so
+// a snapshot stamped in 2100 would otherwise take all memory.
+const maxJump = time.Hour
+
+// inRun refuses a snapshot whose end lies far outside the run.
+func inRun(end, started time.Time, latestNanos int64) error {
+	latest := time.Unix(0, latestNanos)
+	switch {
+	case end.Before(started.Add(-maxJump)):
+		return fmt.Errorf("snapshot ends at %s, more than %s before the run started (%s)", end.UTC().Format(time.RFC3339), maxJump, started.UTC().Format(time.RFC3339))
+	case end.After(latest.Add(maxJump)):
+		return fmt.Errorf("snapshot ends at %s, more than %s after the run's latest so far (%s)", end.UTC().Format(time.RFC3339), maxJump, latest.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 // parseCloseMark reads a line that is exactly {"close":N}.
@@ -140,8 +161,12 @@ func parseCloseMark(b []byte) (int, bool) {
 	return n, err == nil && n >= 1
 }
 
+// maxLine bounds one line of a JSON-lines file: a snapshot and some room.
+const maxLine = measure.MaxSnapshotBytes + 64<<10
+
 // eachLine calls fn with each line of a JSON-lines file. An error on the
-// last line when it does not end in a newline is ignored (a torn write).
+// last line when it does not end in a newline is ignored (a torn write); a
+// line longer than maxLine is an error naming it.
 func eachLine(path string, fn func([]byte) error) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -150,18 +175,38 @@ func eachLine(path string, fn func([]byte) error) error {
 	defer f.Close() //nolint:errcheck // read-only file: a close error loses nothing
 	br := bufio.NewReaderSize(f, 64<<10)
 	for n := 1; ; n++ {
-		line, err := br.ReadBytes('\n')
-		torn := err == io.EOF && len(line) > 0
+		line, err := readLine(br)
+		if errors.Is(err, errLongLine) {
+			return fmt.Errorf("%s line %d: %w", path, n, err)
+		}
+		torn := errors.Is(err, io.EOF) && len(line) > 0
 		if len(line) > 0 {
 			if ferr := fn(line); ferr != nil && !torn {
 				return fmt.Errorf("%s line %d: %w", path, n, ferr)
 			}
 		}
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
+		}
+	}
+}
+
+var errLongLine = fmt.Errorf("longer than %d bytes", maxLine)
+
+// readLine reads up to and including the next newline, at most maxLine bytes.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		line = append(line, chunk...)
+		if len(line) > maxLine {
+			return nil, errLongLine
+		}
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return line, err
 		}
 	}
 }

@@ -280,3 +280,38 @@ func TestReadRunCutShort(t *testing.T) {
 		t.Errorf("cut short run's workers %+v, want w0 and w1, their end unknown", w)
 	}
 }
+
+// A hostile or corrupt run directory (issue 13): a snapshot stamped far
+// outside the run, or an endless line, is an error naming the file and the
+// line, found quickly and without holding a row per second up to 2100.
+func TestReplayRefusesSnapshotsFarOutsideTheRun(t *testing.T) {
+	t.Parallel()
+	for name, line := range map[string][]byte{
+		"stamped in 2100": encode(t, "w0", time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2100, 1, 1, 0, 0, 1, 0, time.UTC),
+			func(r *measure.Recorder) { r.Count(measure.JobsDispatched, 1) }),
+		"an endless line": []byte(`{"v":2,"worker":"w0","pad":"` + strings.Repeat("x", maxLine) + `"}`),
+	} {
+		dir := t.TempDir()
+		w, err := Create(dir, testManifest("far"), nil, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := newFeed(t, w)
+		f.snapshot(swap(t, "w0", at(1), func(r *measure.Recorder) { r.Count(measure.JobsDispatched, 1) }))
+		f.closeThrough(1)
+		_ = w.snaps.writeRaw(line)
+		f.finish(at(2))
+		run, err := Read(w.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, err = run.Replay(nil)
+		if err == nil || !strings.Contains(err.Error(), SnapshotsFile+" line 3") {
+			t.Errorf("%s: %v, want an error naming snapshots.jsonl line 3", name, err)
+		}
+		if took := time.Since(start); took > time.Second {
+			t.Errorf("%s: took %s", name, took)
+		}
+	}
+}
