@@ -32,7 +32,7 @@ type remote struct {
 	mu      sync.Mutex // guards the fields below
 	emit    func(*measure.Snapshot)
 	pending []*measure.Snapshot // snapshots that came before Start
-	seen    map[uint64]struct{} // snapshot sequence numbers taken
+	seen    seqSet              // snapshot sequence numbers taken
 }
 
 var _ Worker = (*remote)(nil)
@@ -74,14 +74,7 @@ func (r *remote) snapshot(s *measure.Snapshot) {
 func (r *remote) firstSight(seq uint64) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.seen == nil {
-		r.seen = map[uint64]struct{}{}
-	}
-	if _, dup := r.seen[seq]; dup {
-		return false
-	}
-	r.seen[seq] = struct{}{}
-	return true
+	return r.seen.add(seq)
 }
 
 // Connect tells the worker to ramp and waits for its report.
@@ -125,7 +118,40 @@ func (r *remote) Stop() {
 func (r *remote) saw(seq uint64) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	_, ok := r.seen[seq]
+	return r.seen.has(seq)
+}
+
+// seqSet holds sequence numbers 1, 2, ... taken so far in bounded memory:
+// everything below a watermark, and the few seen above it (snapshots
+// overtake each other by seconds, not hours).
+type seqSet struct {
+	below uint64              // every seq in [1, below) is in the set
+	above map[uint64]struct{} // seqs >= below in the set
+}
+
+// add inserts seq and reports whether it is new.
+func (s *seqSet) add(seq uint64) bool {
+	if s.has(seq) {
+		return false
+	}
+	if s.above == nil {
+		s.above, s.below = map[uint64]struct{}{}, 1
+	}
+	s.above[seq] = struct{}{}
+	for {
+		if _, ok := s.above[s.below]; !ok {
+			return true
+		}
+		delete(s.above, s.below)
+		s.below++
+	}
+}
+
+func (s *seqSet) has(seq uint64) bool {
+	if seq < s.below {
+		return true
+	}
+	_, ok := s.above[seq]
 	return ok
 }
 

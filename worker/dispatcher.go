@@ -25,7 +25,7 @@ type dispatcher struct {
 
 	mu          sync.Mutex                  // guards the fields below
 	outstanding map[jobKey]int64            // job -> intended time (unix ns)
-	lost        map[jobKey]struct{}         // declared lost; a late completion is counted apart
+	lost        map[jobKey]int64            // declared lost -> intended (unix ns); a late completion is counted apart
 	busy        map[int][]scenarios.Arrival // agent -> jobs waiting behind the one being published
 	wg          sync.WaitGroup              // job publishes under way
 }
@@ -35,7 +35,7 @@ func newDispatcher(w *Worker) *dispatcher {
 		w:           w,
 		inFlight:    make(chan struct{}, 256),
 		outstanding: map[jobKey]int64{},
-		lost:        map[jobKey]struct{}{},
+		lost:        map[jobKey]int64{},
 		busy:        map[int][]scenarios.Arrival{},
 	}
 }
@@ -199,6 +199,8 @@ func (d *dispatcher) completed(m message, at time.Time) {
 	delete(d.outstanding, k)
 	_, wasLost := d.lost[k]
 	delete(d.lost, k)
+	// A job lost so long ago that it was forgotten (see expire) is late too.
+	wasLost = wasLost || m.JobIntended < at.Add(-d.lostMemory()).UnixNano()
 	switch {
 	case found:
 		d.w.rec.Count(measure.JobsCompleted, 1)
@@ -221,8 +223,14 @@ func (d *dispatcher) expire(now time.Time, all bool) int {
 	for k, intended := range d.outstanding {
 		if all || intended < limit {
 			delete(d.outstanding, k)
-			d.lost[k] = struct{}{}
+			d.lost[k] = intended
 			expired++
+		}
+	}
+	forget := now.Add(-d.lostMemory()).UnixNano()
+	for k, intended := range d.lost { // bounded: lost jobs are remembered for lostMemory
+		if intended < forget {
+			delete(d.lost, k)
 		}
 	}
 	left := len(d.outstanding)
@@ -236,6 +244,10 @@ func (d *dispatcher) expire(now time.Time, all bool) int {
 	d.mu.Unlock()
 	return left
 }
+
+// lostMemory is how long a lost job is remembered by key, to tell its late
+// completion from a duplicate; older ones are recognised by their intended time.
+func (d *dispatcher) lostMemory() time.Duration { return 10 * d.w.cfg.Scenario.Run.JobTimeout }
 
 // sweep expires timed-out jobs every interval until ctx ends.
 func (d *dispatcher) sweep(ctx context.Context, interval time.Duration) {
