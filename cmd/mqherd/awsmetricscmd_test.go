@@ -25,16 +25,22 @@ func awsEnv(t *testing.T, url string) {
 }
 
 // `mqherd aws metrics RUN_DIR` writes the run's aws-metrics.json from
-// CloudWatch (here the fake, through AWS_ENDPOINT_URL) and says what it
-// wrote; bad flags are usage errors.
+// CloudWatch (here the fake, through AWS_ENDPOINT_URL, in the SDK's CBOR)
+// and says what it wrote; `mqherd report` then shows AWS's figures; bad
+// flags are usage errors.
 func TestAWSMetricsCmd(t *testing.T) {
 	srv := awsfake.New()
 	defer srv.Close()
 	cw := awsfake.NewCloudWatch()
 	srv.Handle("monitoring", cw)
 	awsEnv(t, srv.URL)
-	started := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	started := time.Now().UTC().Add(-time.Hour).Truncate(time.Minute).Add(20 * time.Second)
 	dir := t.TempDir()
+	for _, name := range []string{rundir.SnapshotsFile, rundir.EventsFile} { // a run that measured nothing
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for name, v := range map[string]any{
 		rundir.ManifestFile: rundir.NewManifest("r", "print-fleet", rundir.Target{Name: "aws"}, started),
 		rundir.SummaryFile:  rundir.Summary{Started: started, Ended: started.Add(2 * time.Minute)},
@@ -56,6 +62,15 @@ func TestAWSMetricsCmd(t *testing.T) {
 	}
 	if want := "wrote " + filepath.Join(dir, rundir.AWSMetricsFile) + ": 1 of 22 metrics with data, 1 datapoints"; !strings.Contains(stdout.String(), want) {
 		t.Errorf("output %q lacks %q", stdout.String(), want)
+	}
+	out := t.TempDir()
+	if code, _, stderr := mqherd("report", dir, "--format", "md", "--out", out); code != 0 {
+		t.Fatalf("report: exit %d: %s", code, stderr)
+	}
+	md, err := os.ReadFile(filepath.Join(out, "report.md"))
+	minute := started.Truncate(time.Minute).Format("15:04")
+	if err != nil || !strings.Contains(string(md), "## AWS IoT's own figures") || !strings.Contains(string(md), "| "+minute+" | 0-40 s | 0 | 300 | 0 |") {
+		t.Errorf("report.md (%v) lacks the AWS section with Connect.Success 300 in %s:\n%s", err, minute, md)
 	}
 	for _, tc := range []struct {
 		args []string
