@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/encoding/cbor"
 )
 
 // cwClient is the SDK's CloudWatch client, default protocol (RPCv2 CBOR),
@@ -132,4 +133,20 @@ func TestCloudWatchErrors(t *testing.T) {
 	if !errors.As(err, &bad) {
 		t.Errorf("unknown statistic: %v, want InvalidParameterValueException", err)
 	}
+}
+
+// The request decoder refuses what it cannot read and never panics.
+func FuzzDecodeMetricDataRequest(f *testing.F) {
+	tag := func(s float64) cbor.Value { return &cbor.Tag{ID: 1, Value: cbor.Float64(s)} }
+	f.Add(cbor.Encode(cbor.Map{"StartTime": tag(0), "EndTime": tag(60), "MetricDataQueries": cbor.List{cbor.Map{
+		"Id": cbor.String("m0"), "MetricStat": cbor.Map{"Period": cbor.Uint(60), "Stat": cbor.String("Sum"),
+			"Metric": cbor.Map{"Namespace": cbor.String("AWS/IoT"), "MetricName": cbor.String("Connect.Success"),
+				"Dimensions": cbor.List{cbor.Map{"Name": cbor.String("Protocol"), "Value": cbor.String("MQTT")}}}}}}}))
+	f.Add([]byte{0xa0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		req, err := decodeMetricDataRequest(b)
+		if err == nil && (len(req.Queries) == 0 || !req.End.After(req.Start)) {
+			t.Errorf("accepted %x as %+v", b, req)
+		}
+	})
 }
