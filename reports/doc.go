@@ -2,7 +2,8 @@
 // run directory (written as the run goes, read back by ReadRun), the
 // summary and the plain progress line, and the reports rebuilt offline
 // from a run directory alone: Report (Markdown, JSON and a self-contained
-// HTML page with gonum/plot SVG charts), exclusion of windows, Comparison
+// HTML page with gonum/plot SVG charts; AWS IoT's own CloudWatch figures
+// beside mqherd's when the run has them), exclusion of windows, Comparison
 // of runs with the weighted Scoring matrix, and the cost model (Prices,
 // CAPEX/OPEX estimates). The live dashboard is the subpackage dashboard.
 // It reads the coordinator's aggregate (internal/measure) and scenarios'

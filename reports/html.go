@@ -44,6 +44,7 @@ type htmlPage struct {
 	Phases     *table
 	Agents     htmlFigure
 	Messages   htmlFigure
+	AWS        *htmlAWS // nil without aws-metrics.json
 	Workers    *table
 	Events     *table
 	Windows    []string
@@ -70,8 +71,8 @@ type htmlMetric struct {
 // WriteHTML writes the report as one self-contained HTML page: the
 // sections of WriteMarkdown, with charts as inline SVG (latency histogram,
 // percentile distribution and per-second p50/p99/max for each metric,
-// cumulative errors, connected agents, messages per second; the marked
-// windows shaded). The page loads nothing: no script, stylesheet, font or
+// cumulative errors, connected agents, messages per second, AWS IoT's
+// connects and messages beside mqherd's; the marked windows shaded). The page loads nothing: no script, stylesheet, font or
 // image, and it holds no http:// or https:// address.
 func (r *Report) WriteHTML(w io.Writer) error {
 	page, err := r.htmlPage()
@@ -123,6 +124,11 @@ func (r *Report) htmlPage() (*htmlPage, error) {
 	}
 	if p.Agents, p.Messages, err = r.htmlActivity(); err != nil {
 		return nil, err
+	}
+	if r.AWS != nil {
+		if p.AWS, err = r.AWS.htmlAWS(r.Windows); err != nil {
+			return nil, err
+		}
 	}
 	if r.Cost != nil {
 		var b bytes.Buffer

@@ -15,7 +15,8 @@ func fmtMs(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
 func fmtF(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
 
 // WriteMarkdown writes the report as Markdown: summary, exclusions,
-// latency, errors, phases, workers, events and cost.
+// latency, errors, phases, AWS IoT's own figures, workers, events and
+// cost.
 func (r *Report) WriteMarkdown(out io.Writer) error {
 	w := bufio.NewWriter(out)
 	r.mdHeader(w)
@@ -33,6 +34,9 @@ func (r *Report) WriteMarkdown(out io.Writer) error {
 	r.errorTable().writeMarkdownOr(w, "No errors.")
 	fmt.Fprintf(w, "\n## Over time, by phase\n\nPer-second figures are in the JSON report and timeseries.csv; the HTML report charts them.\n\n")
 	r.phaseTable().writeMarkdown(w)
+	if r.AWS != nil {
+		r.AWS.mdAWS(w)
+	}
 	fmt.Fprintf(w, "\n## Workers\n\n")
 	r.workerTable().writeMarkdown(w)
 	r.mdEvents(w)

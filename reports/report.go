@@ -29,7 +29,8 @@ type Report struct {
 	ErrorKeys  []string            `json:"error_keys"` // every error key seen, sorted
 	Workers    []measure.WorkerRow `json:"workers"`
 	Events     []EventRow          `json:"events"`
-	Windows    []Window            `json:"windows"` // marked on the time charts
+	Windows    []Window            `json:"windows"`       // marked on the time charts
+	AWS        *AWSSection         `json:"aws,omitempty"` // AWS IoT's own figures, when the run has aws-metrics.json
 	Cost       *CostReport         `json:"cost,omitempty"`
 	Notes      []string            `json:"notes,omitempty"` // caveats about the data
 }
@@ -96,6 +97,9 @@ func Build(r *rundir.Run, opt Options) (*Report, error) {
 	rep.ErrorKeys = slices.Sorted(maps.Keys(roll.All().Errors))
 	rep.Events, rep.Windows = eventRows(origin, r.Events), windows(origin, r.Events, opt.Exclusions)
 	rep.Notes = notes(r, roll)
+	if r.AWSMetrics != nil {
+		rep.AWS = awsSection(r.AWSMetrics, origin, r.Manifest.Started, roll.Ended(), rep.Series)
+	}
 	return rep, nil
 }
 

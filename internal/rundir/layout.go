@@ -15,6 +15,10 @@ const (
 	TimeSeriesFile = "timeseries.csv"  // one row per second
 	SnapshotsFile  = "snapshots.jsonl" // every snapshot as received, and the closes of seconds
 	EventsFile     = "events.jsonl"    // every run event
+	// AWSMetricsFile holds AWS IoT's own CloudWatch figures of the run
+	// (AWSMetrics), written after a run against AWS IoT Core; other runs
+	// have none, and readers of older directories simply find none.
+	AWSMetricsFile = "aws-metrics.json"
 )
 
 // HlogExt and HgrmExt are the extensions of each latency metric's interval

@@ -25,11 +25,15 @@ type Run struct {
 	Scenario []byte          // scenario.yaml: the effective scenario
 	Summary  *Summary        // nil if the run ended before writing summary.json
 	Events   []measure.Event // in time order
+	// AWSMetrics are AWS IoT's own figures of the run (aws-metrics.json);
+	// nil when the directory has none.
+	AWSMetrics *AWSMetrics
 }
 
-// Read reads a run directory's manifest, scenario, summary (if any) and
-// events. A missing or unreadable manifest is an error naming the file; a
-// run cut short (no summary.json, a torn last line) is readable.
+// Read reads a run directory's manifest, scenario, summary (if any),
+// events and AWS metrics (if any). A missing or unreadable manifest is an
+// error naming the file; a run cut short (no summary.json, a torn last
+// line) is readable.
 func Read(path string) (*Run, error) {
 	r := &Run{Path: path}
 	if err := readJSON(filepath.Join(path, ManifestFile), &r.Manifest); err != nil {
@@ -47,6 +51,12 @@ func Read(path string) (*Run, error) {
 	switch err := readJSON(filepath.Join(path, SummaryFile), &s); {
 	case err == nil:
 		r.Summary = &s
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, err
+	}
+	switch aws, err := ReadAWSMetrics(path); {
+	case err == nil:
+		r.AWSMetrics = aws
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, err
 	}

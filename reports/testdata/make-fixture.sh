@@ -4,6 +4,9 @@
 # loopback; at ~8 s into the run one worker is killed (worker_lost,
 # reassigned), at ~16 s the broker is restarted (a disconnect burst and
 # reconnects). Run from the repository root: bash reports/testdata/make-fixture.sh
+# reports/testdata/run-aws-synthetic/aws-metrics.json is written by hand from
+# this run's counts (its README.md says how): rewrite it when this script
+# regenerates the run.
 set -euo pipefail
 BIN=${BIN:-bin/mqherd}
 work=$(mktemp -d)
