@@ -95,6 +95,12 @@ func TestEmulationAdmitsOnlyActiveCertificatesWithAPolicy(t *testing.T) {
 	if s := e.b.Stats(); s.CertificatesAdmitted != 3 || s.CertificatesRefused != 3 || s.ConnectsRefused != 2 {
 		t.Fatalf("Stats = %+v, want 3 certificates admitted, 3 refused, 2 CONNECTs refused", s)
 	}
+	e.dropped(t, pki.AgentID(7))
+	// An unknown certificate whose CA is unknown too: the one hint for a
+	// registry that names certificates otherwise, or a fleet not provisioned.
+	if n := strings.Count(e.log.String(), "a CA the registry does not hold"); n != 1 {
+		t.Fatalf("log = %q: want one line about the unknown CA, got %d", e.log.String(), n)
+	}
 }
 
 // An agent's policy refuses another agent's topics, end to end: its

@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 )
 
@@ -34,6 +35,11 @@ func (e *emulation) provision(leaf, caCert *x509.Certificate, id string) error {
 	ca, err := e.cas.get(e.ctx, caID, func() (CA, error) {
 		return call(e, func(ctx context.Context) (CA, error) { return e.cfg.Registry.CA(ctx, caID) })
 	})
+	if errors.Is(err, ErrNotFound) {
+		e.logOnce("unknown CA "+caID, "aws emulation: certificates signed by a CA the registry does not hold are refused "+
+			"(is the fleet provisioned? a moto server must run with iot use_valid_cert to name certificates as AWS does)",
+			"ca", caID, "subject", caCert.Subject.String())
+	}
 	if err != nil {
 		return fmt.Errorf("CA %s: %w", caID, err)
 	}
