@@ -24,8 +24,8 @@ type Stats struct {
 	CertificatesRefused  int64 // connections closed after the handshake: unknown, not ACTIVE, no policy, registry failure
 	JITPProvisioned      int64 // certificates provisioned just in time (each one's first connect dropped)
 	JITPFailed           int64 // just-in-time provisionings that failed or whose template was not understood
-	RegistryCalls        int64 // calls made to the registry (answers not in the cache)
-	RegistryErrors       int64 // registry calls that failed other than "not found"
+	RegistryCalls        int64 // Registry method calls made (answers not in the cache; one may be several API calls)
+	RegistryErrors       int64 // Registry method calls that failed other than "not found"
 }
 
 // Stats returns the broker's counters. Safe to call concurrently and after Close.
