@@ -35,7 +35,8 @@ type Config struct {
 	// non-loopback address unless asked.
 	AllowRemote bool
 	// TLS is the server TLS configuration. It must set ClientAuth to
-	// tls.RequireAndVerifyClientCert and ClientCAs (pki.Authority.ServerTLS does).
+	// tls.RequireAndVerifyClientCert and ClientCAs (pki.Authority.ServerTLS does),
+	// except with Emulation, which needs only the server certificate.
 	// Required; the broker clones it.
 	TLS *tls.Config
 	// MaxWritesPending is mochi's Capabilities.MaximumClientWritesPending: how
