@@ -73,9 +73,12 @@ func TestWriteSummary(t *testing.T) {
 	}
 	for _, w := range testSummary().Workers {
 		row := regexp.MustCompile(`(?m)^\s+` + w.Name + `\s+.*$`).FindString(text)
-		want := fmt.Sprintf("%s %s %d %d %d %d %d %d %d %d %.2f/%.2f/%.2f/%.2f", w.Name, w.State, w.AgentsAssigned, w.AgentsConnectedPeak,
-			w.JobsDispatched, w.JobsCompleted, w.Lost, w.MessagesSent, w.MessagesReceived, w.Errors,
-			w.P99Ms["job_delivery"], w.P99Ms["status_delivery"], w.P99Ms["job_end_to_end"], w.P99Ms["connect"])
+		p99 := make([]string, 0, measure.NumMetrics)
+		for _, m := range measure.Metrics() {
+			p99 = append(p99, fmt.Sprintf("%.2f", w.P99Ms[m.String()]))
+		}
+		want := fmt.Sprintf("%s %s %d %d %d %d %d %d %d %d %s", w.Name, w.State, w.AgentsAssigned, w.AgentsConnectedPeak,
+			w.JobsDispatched, w.JobsCompleted, w.Lost, w.MessagesSent, w.MessagesReceived, w.Errors, strings.Join(p99, "/"))
 		if got := strings.Join(strings.Fields(row), " "); got != want {
 			t.Errorf("worker row %q, want %q", got, want)
 		}

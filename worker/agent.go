@@ -40,10 +40,12 @@ func (a *agent) jobsTopic() string   { return "agents/" + a.id + "/jobs" }
 func (a *agent) statusTopic() string { return "agents/" + a.id + "/status" }
 
 // connected subscribes (unless the broker kept the session) and flushes the
-// statuses that fell due while the agent was offline.
-func (a *agent) connected(ctx context.Context, c *paho.Client, sessionPresent bool) {
+// statuses that fell due while the agent was offline. The session works
+// once its jobs subscription is granted.
+func (a *agent) connected(ctx context.Context, c *paho.Client, sessionPresent bool) bool {
+	working := true
 	if !sessionPresent {
-		subscribe(ctx, a.session, c, []string{a.jobsTopic()})
+		working = subscribe(ctx, a.session, c, []string{a.jobsTopic()})
 	}
 	a.mu.Lock()
 	pending := a.pending
@@ -52,6 +54,7 @@ func (a *agent) connected(ctx context.Context, c *paho.Client, sessionPresent bo
 	for _, m := range pending {
 		a.sendStatus(m)
 	}
+	return working
 }
 
 // received handles a job of this run: duplicates are counted and not run.
@@ -85,8 +88,9 @@ func (a *agent) sendStatus(m message) {
 	a.publish(a.w.runCtx, c, a.statusTopic(), m.encode(a.w.cfg.Scenario.PayloadBytes))
 }
 
-// subscribe sends one SUBSCRIBE for topics and counts refused filters.
-func subscribe(ctx context.Context, s *session, c *paho.Client, topics []string) {
+// subscribe sends one SUBSCRIBE for topics and counts refused filters. It
+// reports whether every filter was granted.
+func subscribe(ctx context.Context, s *session, c *paho.Client, topics []string) bool {
 	sub := &paho.Subscribe{Subscriptions: make([]paho.SubscribeOptions, len(topics))}
 	for i, t := range topics {
 		sub.Subscriptions[i] = paho.SubscribeOptions{Topic: t, QoS: s.w.qos}
@@ -95,14 +99,17 @@ func subscribe(ctx context.Context, s *session, c *paho.Client, topics []string)
 	defer cancel()
 	ack, err := c.Subscribe(ctx, sub)
 	if ack != nil {
+		granted := len(ack.Reasons) == len(topics)
 		for _, code := range ack.Reasons {
 			if code >= 0x80 {
 				s.w.rec.Error(measure.SubscribeRefused, code)
+				granted = false
 			}
 		}
-		return
+		return granted
 	}
 	if err != nil && ctx.Err() != nil {
 		s.w.rec.Error(measure.SubscribeRefused, 0)
 	}
+	return false
 }

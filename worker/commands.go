@@ -133,7 +133,7 @@ func (n *workerNode) build(a *wire.Assign) (*Worker, error) {
 	}
 	return New(Config{Name: a.Worker, RunID: a.RunID, Target: a.Target, ServerName: a.ServerName,
 		Scenario: sc, Agents: a.Agents, Identities: fleet, Services: a.Services, SourceIPs: n.cfg.SourceIPs,
-		ALPN: a.ALPN, ServerRoots: serverRoots, Limits: a.Limits})
+		ALPN: a.ALPN, ServerRoots: serverRoots, Limits: a.Limits, JITP: a.JITP})
 }
 
 func (n *workerNode) coordName() string {

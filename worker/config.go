@@ -39,6 +39,10 @@ type Config struct {
 	// worker takes its share) and publishes per second per connection.
 	// Zero: none.
 	Limits wire.Limits
+	// JITP says the target provisions just in time and drops each new
+	// agent's first connect: that drop is counted as jitp_first_connect.
+	// Default false.
+	JITP bool
 }
 
 func (c *Config) applyDefaults() {

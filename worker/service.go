@@ -40,14 +40,14 @@ func (s *service) certificate() (tls.Certificate, error) {
 	return s.w.cfg.Identities.Service(s.id)
 }
 
-func (s *service) connected(ctx context.Context, c *paho.Client, sessionPresent bool) {
+func (s *service) connected(ctx context.Context, c *paho.Client, sessionPresent bool) bool {
 	if sessionPresent {
-		return
+		return true
 	}
 	s.mu.Lock()
 	agents := s.agents
 	s.mu.Unlock()
-	s.subscribeStatus(ctx, c, agents)
+	return s.subscribeStatus(ctx, c, agents)
 }
 
 // serve adds agents whose statuses this client takes; when it is connected
@@ -61,16 +61,19 @@ func (s *service) serve(agents []int) {
 	}
 }
 
-// subscribeStatus subscribes to the status topics of agents, in batches.
-func (s *service) subscribeStatus(ctx context.Context, c *paho.Client, agents []int) {
+// subscribeStatus subscribes to the status topics of agents, in batches;
+// it reports whether every filter was granted.
+func (s *service) subscribeStatus(ctx context.Context, c *paho.Client, agents []int) bool {
+	granted := true
 	topics := make([]string, 0, subscribeBatch)
 	for i, n := range agents {
 		topics = append(topics, "agents/"+agentID(n)+"/status")
 		if len(topics) == subscribeBatch || i == len(agents)-1 {
-			subscribe(ctx, s.session, c, topics)
+			granted = subscribe(ctx, s.session, c, topics) && granted
 			topics = topics[:0]
 		}
 	}
+	return granted
 }
 
 func (s *service) received(m message, at time.Time) { s.d.completed(m, at) }

@@ -19,8 +19,9 @@ import (
 // role is what an agent or a print-service client does on top of a session.
 type role interface {
 	// connected runs after every successful CONNACK, on the connecting
-	// goroutine; it may block (subscribe, flush).
-	connected(ctx context.Context, c *paho.Client, sessionPresent bool)
+	// goroutine; it may block (subscribe, flush). It reports whether the
+	// session works: every subscription it needed was granted.
+	connected(ctx context.Context, c *paho.Client, sessionPresent bool) bool
 	// received handles one message of this run, received at at, on paho's
 	// delivery goroutine; it must not block.
 	received(m message, at time.Time)
@@ -60,6 +61,14 @@ type session struct {
 	attempts  int
 	upSince   time.Time
 	lastTried time.Time
+	// firstTried is the start of the first attempt of the run; onboarded
+	// is set once the first working session was recorded (or, for an agent
+	// taken over from a lost worker, was not this worker's to record).
+	firstTried time.Time
+	onboarded  bool
+	// jitpDropped is set once the expected drop of the first connect to a
+	// just-in-time provisioning target was counted.
+	jitpDropped bool
 }
 
 func newSession(w *Worker, id string, hint int, r role) *session {
@@ -86,6 +95,9 @@ func (s *session) connect(ctx context.Context) bool {
 		return false
 	}
 	s.lastTried = time.Now()
+	if s.firstTried.IsZero() {
+		s.firstTried = s.lastTried
+	}
 	s.mu.Unlock()
 	start := time.Now()
 	c, ca, stage, err := s.dial(ctx)
@@ -102,8 +114,34 @@ func (s *session) connect(ctx context.Context) bool {
 		_ = c.Disconnect(&paho.Disconnect{})
 		return false
 	}
-	s.role.connected(ctx, c, ca.SessionPresent)
+	if s.role.connected(ctx, c, ca.SessionPresent) {
+		s.onboard()
+	}
 	return true
+}
+
+// onboard records, once per agent, the time from its first attempt to its
+// first working session (measure.Onboarding).
+func (s *session) onboard() {
+	if !s.role.isAgent() {
+		return
+	}
+	s.mu.Lock()
+	first, done := s.firstTried, s.onboarded
+	s.onboarded = true
+	s.mu.Unlock()
+	if !done {
+		s.w.rec.Latency(measure.Onboarding, s.hint, time.Since(first))
+	}
+}
+
+// skipOnboarding marks a session whose onboarding is not this worker's to
+// record: an agent taken over from a lost worker, where its first attempt
+// was made (onboarding is recorded once per agent per run).
+func (s *session) skipOnboarding() {
+	s.mu.Lock()
+	s.onboarded = true
+	s.mu.Unlock()
 }
 
 func (s *session) countConnectErr(ca *paho.Connack, stage string, err error) {
@@ -111,7 +149,34 @@ func (s *session) countConnectErr(ca *paho.Connack, stage string, err error) {
 		s.w.rec.Error(measure.ConnectRefused, ca.ReasonCode)
 		return
 	}
-	s.w.rec.Error(classifyConnectErr(stage, err), 0)
+	kind := classifyConnectErr(stage, err)
+	if s.firstJITPDrop(kind) {
+		kind = measure.JITPFirstConnect
+	}
+	s.w.rec.Error(kind, 0)
+}
+
+// firstJITPDrop tells whether a failed attempt of kind is the drop a
+// just-in-time provisioning target makes of an agent's first connect: the
+// broker ended the connection before CONNACK (closed, TLS alert, lost), the
+// agent never had a session, and no such drop was counted for it yet. Only
+// that one is expected; any later drop counts as what it is.
+func (s *session) firstJITPDrop(kind measure.ErrorKind) bool {
+	if !s.w.cfg.JITP || !s.role.isAgent() {
+		return false
+	}
+	switch kind {
+	case measure.ConnectClosed, measure.TLSHandshake, measure.ConnectionLost:
+	default:
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.everUp || s.jitpDropped {
+		return false
+	}
+	s.jitpDropped = true
+	return true
 }
 
 // dial opens TCP from the next source address, does the TLS handshake and

@@ -42,6 +42,9 @@ func (w *Worker) Takeover(ctx context.Context, t wire.Takeover) (int, time.Durat
 	for _, r := range t.Agents {
 		added = append(added, w.addAgents(r)...)
 	}
+	for _, a := range added {
+		a.skipOnboarding() // its onboarding began at the lost worker
+	}
 	w.disp.inherit(t.Inherited)
 	w.dispatchTakenOver(ctx, added, t.Since)
 	start := time.Now()

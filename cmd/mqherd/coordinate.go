@@ -60,6 +60,9 @@ func coordinate(ctx context.Context, o coordinateOptions, stdout, stderr io.Writ
 		target.Address = b.Addr()
 		fmt.Fprintf(stderr, "embedded broker listening on %s (mutual TLS, policy: own topics only)\n", target.Address)
 	}
+	if target, err = resolveEndpoint(ctx, target); err != nil {
+		return nil, err
+	}
 	serverCA, err := target.CAPEM()
 	if err != nil {
 		return nil, usageError{err}
@@ -73,6 +76,7 @@ func coordinate(ctx context.Context, o coordinateOptions, stdout, stderr io.Writ
 		RunID: runID, Scenario: scenarioYAML, Target: target.Address, ServerName: target.TLSServerName(),
 		Services: o.services, LossGrace: o.lossGrace, ALPN: target.Profile.ALPN, ServerCAPEM: serverCA,
 		Limits: wire.Limits{ConnectBudget: target.Profile.ConnectBudget, PublishRate: target.Profile.PublishRate},
+		JITP:   target.JITP,
 	}}
 	fmt.Fprintf(stderr, "coordinator %s at %s: waiting for %d workers\n", o.node.Name(), o.node.Addr(), o.workers)
 	clusterLog := stderr

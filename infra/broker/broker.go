@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -16,6 +17,8 @@ type Broker struct {
 	srv  *mqtt.Server
 	ln   *tlsListener
 	hook *policyHook
+	emu  *emulation         // nil unless Config.Emulation
+	stop context.CancelFunc // ends the emulation's registry calls
 
 	closeOnce sync.Once
 	closeErr  error
@@ -34,17 +37,24 @@ func Start(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("broker: listen on %s: %w", cfg.Addr, err)
 	}
+	log := brokerLogger(cfg.Logger)
 	srv := mqtt.New(&mqtt.Options{
 		Capabilities:           capabilities(cfg),
-		Logger:                 brokerLogger(cfg.Logger),
+		Logger:                 log,
 		SysTopicResendInterval: sysTopicInterval,
 	})
-	b := &Broker{
-		srv:  srv,
-		ln:   newTLSListener(listenerID, tcp, serverTLS(cfg)),
-		hook: newPolicyHook(srv.SendConnack),
+	ctx, stop := context.WithCancel(context.Background())
+	b := &Broker{srv: srv, stop: stop}
+	var auth authorizer = ownTopics{}
+	var admit func(*tls.Conn) net.Conn
+	if cfg.Emulation != nil {
+		b.emu = newEmulation(ctx, *cfg.Emulation, log)
+		auth, admit = awsPolicies{}, b.emu.admit
 	}
+	b.ln = newTLSListener(listenerID, tcp, serverTLS(cfg), admit)
+	b.hook = newPolicyHook(srv.SendConnack, auth)
 	if err := b.serve(); err != nil {
+		stop()
 		_ = tcp.Close()
 		return nil, err
 	}
@@ -79,11 +89,16 @@ func capabilities(cfg Config) *mqtt.Capabilities {
 }
 
 // serverTLS clones the caller's config so later changes by the caller do not
-// reach the running listener.
+// reach the running listener. The AWS IoT emulation asks for any client
+// certificate and judges it itself (the handshake still proves the client
+// holds its key).
 func serverTLS(cfg Config) *tls.Config {
 	t := cfg.TLS.Clone()
 	if t.MinVersion == 0 {
 		t.MinVersion = tls.VersionTLS12 // like AWS IoT: TLS 1.2 and up
+	}
+	if cfg.Emulation != nil {
+		t.ClientAuth, t.ClientCAs = tls.RequireAnyClientCert, nil
 	}
 	return t
 }
@@ -100,6 +115,7 @@ func (b *Broker) Addr() string {
 // first result.
 func (b *Broker) Close() error {
 	b.closeOnce.Do(func() {
+		b.stop() // registry calls end, so connections waiting on them close
 		b.closeErr = b.srv.Close()
 	})
 	return b.closeErr

@@ -35,7 +35,8 @@ type Config struct {
 	// non-loopback address unless asked.
 	AllowRemote bool
 	// TLS is the server TLS configuration. It must set ClientAuth to
-	// tls.RequireAndVerifyClientCert and ClientCAs (pki.Authority.ServerTLS does).
+	// tls.RequireAndVerifyClientCert and ClientCAs (pki.Authority.ServerTLS does),
+	// except with Emulation, which needs only the server certificate.
 	// Required; the broker clones it.
 	TLS *tls.Config
 	// MaxWritesPending is mochi's Capabilities.MaximumClientWritesPending: how
@@ -45,6 +46,12 @@ type Config struct {
 	// Logger receives the broker's warnings and errors; mochi's info and debug
 	// lines are dropped. Nil discards everything.
 	Logger *slog.Logger
+	// Emulation, when set, makes the broker emulate AWS IoT Core: client
+	// certificates are judged by an AWS IoT registry instead of TLS.ClientCAs
+	// (ClientAuth is then ignored), requests by the policies attached to them,
+	// and unknown certificates of a CA with a provisioning template are
+	// provisioned just in time. Default nil: mqherd's own policy.
+	Emulation *EmulationConfig
 }
 
 // DefaultConfig returns a Config with every default set; the caller still
@@ -76,15 +83,23 @@ func (c Config) Validate() error {
 	if err := checkListenAddr(c.Addr, c.AllowRemote); err != nil {
 		errs = append(errs, err)
 	}
-	if c.TLS == nil {
+	switch {
+	case c.TLS == nil:
 		errs = append(errs, errors.New("broker: TLS: required (a server config that verifies client certificates)"))
-	} else {
+	case c.Emulation != nil:
+		if len(c.TLS.Certificates) == 0 && c.TLS.GetCertificate == nil {
+			errs = append(errs, errors.New("broker: TLS.Certificates: required (the broker's server certificate)"))
+		}
+	default:
 		if c.TLS.ClientAuth != tls.RequireAndVerifyClientCert {
 			errs = append(errs, fmt.Errorf("broker: TLS.ClientAuth: must be RequireAndVerifyClientCert, got %v", c.TLS.ClientAuth))
 		}
 		if c.TLS.ClientCAs == nil {
 			errs = append(errs, errors.New("broker: TLS.ClientCAs: required (the roots that signed the client certificates)"))
 		}
+	}
+	if c.Emulation != nil {
+		errs = append(errs, c.Emulation.validate()...)
 	}
 	if c.MaxWritesPending < 1 || c.MaxWritesPending > 1<<20 {
 		errs = append(errs, fmt.Errorf("broker: MaxWritesPending: must be in 1..%d, got %d", 1<<20, c.MaxWritesPending))

@@ -7,7 +7,14 @@
 //   - the identity rule (client ID = certificate CN, an agent or a print service),
 //   - the topic policy (an agent uses only its own topics; a service may address
 //     every agent; $SYS and shared subscriptions are refused for everyone),
-//   - the broker's counters (Stats).
+//   - the broker's counters (Stats),
+//   - the AWS IoT emulation (Config.Emulation; emulation.go): client
+//     certificates judged by an AWS IoT registry (the Registry interface:
+//     infra/awsiot's adapter over the IoT control plane, or MemoryRegistry
+//     in tests) instead of the mqherd root, requests authorized by the AWS
+//     IoT policy documents attached to them (awspolicy.go), and just-in-time
+//     provisioning of certificates signed by a CA registered with a
+//     template (jitp.go): the first connect is dropped, as AWS IoT does.
 //
 // It is the httptest.Server of mqherd: tests and `mqherd broker` start it on
 // 127.0.0.1:0 and point clients at Addr.
@@ -16,7 +23,9 @@
 // identity or a will on a foreign topic; SUBACK per refused filter; PUBACK
 // for a refused QoS 1 publish (a refused QoS 0 publish is dropped silently).
 // A client without a certificate from the configured CA fails the TLS
-// handshake (counted in Stats.HandshakesFailed).
+// handshake (counted in Stats.HandshakesFailed). In the emulation, as on
+// AWS IoT, a certificate the registry does not admit is closed after the
+// handshake, before CONNACK (Stats.CertificatesRefused).
 //
 // mochi v2.7.9 behaviour a client author must know:
 //   - Outbound flow control is off (flow_hook.go says why): the client's Receive

@@ -30,6 +30,12 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with edit applied to the broker's config (nil: none).
+func newEnvWith(t *testing.T, edit func(*Config)) *env {
+	t.Helper()
 	auth, err := pki.LoadOrCreate(t.TempDir())
 	if err != nil {
 		t.Fatalf("pki: %v", err)
@@ -41,6 +47,9 @@ func newEnv(t *testing.T) *env {
 	cfg := DefaultConfig()
 	cfg.Addr = "127.0.0.1:0"
 	cfg.TLS = serverTLS
+	if edit != nil {
+		edit(&cfg)
+	}
 	b, err := Start(cfg)
 	if err != nil {
 		t.Fatalf("Start: %v", err)

@@ -24,6 +24,10 @@ type tlsListener struct {
 	ln     net.Listener // raw TCP; the handshake happens in serveConn
 	tlsCfg *tls.Config
 	log    *slog.Logger
+	// admit, when set, decides each connection after its handshake (the
+	// AWS IoT emulation): it returns the connection to hand to mochi, or
+	// nil to close it. It may block (it asks the registry).
+	admit func(*tls.Conn) net.Conn
 
 	handshakesFailed atomic.Int64 // no certificate, unknown CA, timeout, garbage
 	closed           atomic.Bool
@@ -35,8 +39,8 @@ type tlsListener struct {
 
 var _ listeners.Listener = (*tlsListener)(nil)
 
-func newTLSListener(id string, ln net.Listener, cfg *tls.Config) *tlsListener {
-	return &tlsListener{id: id, ln: ln, tlsCfg: cfg, conns: map[net.Conn]struct{}{}}
+func newTLSListener(id string, ln net.Listener, cfg *tls.Config, admit func(*tls.Conn) net.Conn) *tlsListener {
+	return &tlsListener{id: id, ln: ln, tlsCfg: cfg, admit: admit, conns: map[net.Conn]struct{}{}}
 }
 
 // Init receives mochi's logger; the socket is already listening.
@@ -90,8 +94,9 @@ func (l *tlsListener) untrack(conn net.Conn) {
 }
 
 // serveConn performs the handshake, then runs the mochi client until it ends.
-// The deadline covers the handshake and the CONNECT packet; mochi replaces it
-// with the keepalive deadline once the client is accepted.
+// The deadline covers the handshake and the CONNECT packet (renewed after an
+// admission, which may wait for the registry); mochi replaces it with the
+// keepalive deadline once the client is accepted.
 func (l *tlsListener) serveConn(raw net.Conn, establish listeners.EstablishFn) {
 	defer l.untrack(raw)
 	_ = raw.SetDeadline(time.Now().Add(handshakeTimeout))
@@ -104,7 +109,14 @@ func (l *tlsListener) serveConn(raw net.Conn, establish listeners.EstablishFn) {
 		l.log.Debug("tls handshake failed", "remote", raw.RemoteAddr().String(), "error", err)
 		return
 	}
-	if err := establish(l.id, conn); err != nil {
+	var c net.Conn = conn
+	if l.admit != nil {
+		if c = l.admit(conn); c == nil {
+			return // refused, or dropped for just-in-time provisioning
+		}
+		_ = raw.SetDeadline(time.Now().Add(handshakeTimeout))
+	}
+	if err := establish(l.id, c); err != nil {
 		l.log.Debug("client ended", "remote", raw.RemoteAddr().String(), "error", err)
 	}
 }

@@ -16,13 +16,22 @@ type Stats struct {
 	HandshakesFailed int64 // TLS handshakes that failed: no or untrusted certificate, timeout
 	ConnectsRefused  int64 // CONNECTs refused by the policy with 0x87
 	PublishesDenied  int64 // PUBLISHes refused by the policy
-	SubscribesDenied int64 // subscription filters (or deliveries) refused by the policy
+	SubscribesDenied int64 // subscription filters refused by the policy
+	ReceivesDenied   int64 // deliveries refused by the policy (a subscriber the policy may not send a topic to)
+
+	// The AWS IoT emulation's counters (zero without it).
+	CertificatesAdmitted int64 // connections whose certificate the registry holds ACTIVE with a policy
+	CertificatesRefused  int64 // connections closed after the handshake: unknown, not ACTIVE, no policy, registry failure
+	JITPProvisioned      int64 // certificates provisioned just in time (each one's first connect dropped)
+	JITPFailed           int64 // just-in-time provisionings that failed or whose template was not understood
+	RegistryCalls        int64 // Registry method calls made (answers not in the cache; one may be several API calls)
+	RegistryErrors       int64 // Registry method calls that failed other than "not found"
 }
 
 // Stats returns the broker's counters. Safe to call concurrently and after Close.
 func (b *Broker) Stats() Stats {
 	info := b.srv.Info.Clone()
-	return Stats{
+	st := Stats{
 		ClientsConnected: info.ClientsConnected,
 		Sessions:         int64(b.srv.Clients.Len()),
 		Subscriptions:    info.Subscriptions,
@@ -35,5 +44,12 @@ func (b *Broker) Stats() Stats {
 		ConnectsRefused:  b.hook.connectsRefused.Load(),
 		PublishesDenied:  b.hook.publishDenied.Load(),
 		SubscribesDenied: b.hook.subscribeDenied.Load(),
+		ReceivesDenied:   b.hook.receiveDenied.Load(),
 	}
+	if e := b.emu; e != nil {
+		st.CertificatesAdmitted, st.CertificatesRefused = e.stats.admitted.Load(), e.stats.refused.Load()
+		st.JITPProvisioned, st.JITPFailed = e.stats.provisioned.Load(), e.stats.provisionFail.Load()
+		st.RegistryCalls, st.RegistryErrors = e.stats.registryCalls.Load(), e.stats.registryErrs.Load()
+	}
+	return st
 }

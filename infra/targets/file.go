@@ -27,6 +27,9 @@ type fileEntry struct {
 	ConnectBudget *float64       `yaml:"connect_budget"`
 	KeepaliveMin  *time.Duration `yaml:"keepalive_min"`
 	KeepaliveMax  *time.Duration `yaml:"keepalive_max"`
+	JITP          *bool          `yaml:"jitp"`
+	Region        *string        `yaml:"region"`
+	Port          *int           `yaml:"port"`
 }
 
 // validName is the form of a target's name.
@@ -34,7 +37,7 @@ var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // LoadFile reads a targets file: a YAML mapping from name to
 // {url, sni, alpn, ca, qos_max, publish_rate, connect_budget,
-// keepalive_min, keepalive_max}; url is required, unknown fields are
+// keepalive_min, keepalive_max, jitp, region, port}; url is required, unknown fields are
 // refused. A relative ca is relative to the file's directory. Every
 // problem is reported at once, each naming the file and the field.
 func LoadFile(path string) (map[string]Target, error) {
@@ -77,7 +80,8 @@ func (e fileEntry) target(name, dir string) (Target, error) {
 		e.CA = &ca
 	}
 	t, err = t.With(Overrides{SNI: e.SNI, ALPN: e.ALPN, CA: e.CA, QoSMax: e.QoSMax, PublishRate: e.PublishRate,
-		ConnectBudget: e.ConnectBudget, KeepaliveMin: e.KeepaliveMin, KeepaliveMax: e.KeepaliveMax})
+		ConnectBudget: e.ConnectBudget, KeepaliveMin: e.KeepaliveMin, KeepaliveMax: e.KeepaliveMax,
+		JITP: e.JITP, Region: e.Region, Port: e.Port})
 	t.Name = name
 	return t, err
 }

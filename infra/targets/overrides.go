@@ -22,10 +22,14 @@ type Overrides struct {
 	ConnectBudget *float64       // CONNECTs/s for the fleet, >= 0, 0: unlimited (connect_budget)
 	KeepaliveMin  *time.Duration // shortest keepalive accepted (keepalive_min)
 	KeepaliveMax  *time.Duration // longest keepalive accepted (keepalive_max)
+	JITP          *bool          // aws-iot: the fleet is provisioned just in time (jitp)
+	Region        *string        // aws-iot://auto: the AWS region of the data endpoint (region)
+	Port          *int           // aws-iot://auto: 8883, or 443 with ALPN x-amzn-mqtt-ca (port)
 }
 
 // parameterNames are the URL parameters (and targets-file fields besides url).
-var parameterNames = []string{"sni", "alpn", "ca", "qos_max", "publish_rate", "connect_budget", "keepalive_min", "keepalive_max"}
+var parameterNames = []string{"sni", "alpn", "ca", "qos_max", "publish_rate", "connect_budget", "keepalive_min", "keepalive_max",
+	"jitp", "region", "port"}
 
 // queryOverrides reads URL parameters; each may appear once.
 func queryOverrides(q url.Values) (Overrides, error) {
@@ -66,6 +70,16 @@ func (o *Overrides) set(key, val string) error {
 		o.KeepaliveMin, err = parseDuration(val)
 	case "keepalive_max":
 		o.KeepaliveMax, err = parseDuration(val)
+	case "jitp":
+		var b bool
+		b, err = strconv.ParseBool(val)
+		o.JITP = &b
+	case "region":
+		o.Region = &val
+	case "port":
+		var n int
+		n, err = strconv.Atoi(val)
+		o.Port = &n
 	default:
 		return fmt.Errorf("unknown parameter %q (allowed: %s)", key, strings.Join(parameterNames, ", "))
 	}
@@ -97,8 +111,18 @@ func parseDuration(s string) (*time.Duration, error) {
 
 // With returns t with o applied and checked: every problem at once.
 func (t Target) With(o Overrides) (Target, error) {
+	misuse := discoveryUse(t, o)
 	t = t.apply(o)
-	return t, t.check()
+	return t, errors.Join(misuse, t.check())
+}
+
+// discoveryUse refuses region and port for a target that is not
+// aws-iot://auto.
+func discoveryUse(t Target, o Overrides) error {
+	if t.Discover == nil && (o.Region != nil || o.Port != nil) {
+		return errors.New("region and port apply to aws-iot://auto only (give the port in the address otherwise)")
+	}
+	return nil
 }
 
 // apply returns t with o applied, unchecked.
@@ -118,9 +142,25 @@ func (t Target) apply(o Overrides) Target {
 	setIf(&p.ConnectBudget, o.ConnectBudget)
 	setIf(&p.KeepaliveMin, o.KeepaliveMin)
 	setIf(&p.KeepaliveMax, o.KeepaliveMax)
-	if p.Name == AWSIoT && o.ALPN == nil && strings.HasSuffix(t.Address, ":443") {
+	setIf(&t.JITP, o.JITP)
+	t = t.applyDiscovery(o)
+	on443 := strings.HasSuffix(t.Address, ":443") || (t.Discover != nil && t.Discover.Port == 443)
+	if p.Name == AWSIoT && o.ALPN == nil && on443 {
 		p.ALPN = []string{ALPNAWSIoT} // AWS IoT takes MQTT with a certificate on 443 only with this ALPN
 	}
+	return t
+}
+
+// applyDiscovery sets region and port of aws-iot://auto (other targets
+// ignore them: discoveryUse refuses them there).
+func (t Target) applyDiscovery(o Overrides) Target {
+	if t.Discover == nil || (o.Region == nil && o.Port == nil) {
+		return t
+	}
+	d := *t.Discover
+	setIf(&d.Region, o.Region)
+	setIf(&d.Port, o.Port)
+	t.Discover = &d
 	return t
 }
 
@@ -151,6 +191,12 @@ func (t Target) check() error {
 		if len(a) == 0 || len(a) > 255 {
 			errs = append(errs, fmt.Errorf("alpn %q: each protocol 1..255 bytes", a))
 		}
+	}
+	if t.JITP && p.Name != AWSIoT {
+		errs = append(errs, fmt.Errorf("jitp: applies to profile %s only (just-in-time provisioning is AWS IoT's)", AWSIoT))
+	}
+	if d := t.Discover; d != nil && (d.Port < 1 || d.Port > 65535) {
+		errs = append(errs, fmt.Errorf("port %d: allowed 1..65535 (AWS IoT: 8883, or 443)", d.Port))
 	}
 	if p.SNI == SNIAlways && !p.Embedded() && net.ParseIP(t.TLSServerName()) != nil {
 		errs = append(errs, fmt.Errorf("profile %s sends SNI always: give the broker's host name (sni=NAME) when the address is an IP", p.Name))

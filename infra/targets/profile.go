@@ -72,7 +72,8 @@ func Profiles() []Profile {
 			Notes: "mod_mqtt, tls_verify: client ID must equal the certificate CN (mqherd broker-config ejabberd)"},
 		{Name: AWSIoT, DefaultPort: 8883, SNI: SNIAlways, QoSMax: 1, KeepaliveMin: 30 * time.Second,
 			KeepaliveMax: 1200 * time.Second, PublishRate: 100, ConnectBudget: 500, Auth: AuthCertificate,
-			Notes: "port 8883, or 443 with ALPN " + ALPNAWSIoT + " (set automatically); profile only, not yet run against AWS"},
+			Notes: "port 8883, or 443 with ALPN " + ALPNAWSIoT + " (set automatically); aws-iot://auto?region=R finds the data endpoint " +
+				"and trusts Amazon Root CA 1; jitp=true for a fleet provisioned just in time; not yet run against AWS"},
 		{Name: Generic, DefaultPort: 8883, SNI: SNIHost, QoSMax: 2, Auth: AuthCertificate,
 			Notes: "any MQTT v5 broker over mutual TLS; set limits with URL parameters"},
 	}

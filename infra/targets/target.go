@@ -1,6 +1,7 @@
 package targets
 
 import (
+	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -22,7 +23,47 @@ type Target struct {
 	Profile    Profile // limits and defaults, overrides applied
 	Address    string  // host:port; empty for the embedded broker (mqherd picks a loopback port)
 	ServerName string  // TLS server name (SNI and verification); empty: the host of Address
-	CAFile     string  // PEM of the CA that signed the broker's certificate; empty: the PKI's root
+	CAFile     string  // PEM of the CA that signed the broker's certificate; empty: the PKI's root (Amazon Root CA 1 for AWS's endpoints)
+	// JITP says the broker provisions certificates just in time (aws-iot
+	// ?jitp=true): it drops each new agent's first connect, which the
+	// workers count apart.
+	JITP bool
+	// Discover, for aws-iot://auto, is where to find the account's data
+	// endpoint at run time (ResolveEndpoint); Address is empty until then.
+	Discover *Discovery
+}
+
+// Discovery is an AWS IoT data endpoint to find with DescribeEndpoint.
+type Discovery struct {
+	Region string // AWS region; empty: the SDK's chain (AWS_REGION, the profile)
+	Port   int    // 8883, or 443 (ALPN x-amzn-mqtt-ca, set automatically)
+}
+
+// AutoHost is the host of aws-iot://auto: the data endpoint is found at run time.
+const AutoHost = "auto"
+
+// EndpointFinder returns the host name of the AWS IoT ATS data endpoint of
+// region (empty: the SDK's default), e.g. by DescribeEndpoint
+// (awsiot.DataEndpoint). It may block.
+type EndpointFinder func(ctx context.Context, region string) (string, error)
+
+// ResolveEndpoint returns t with the address of its data endpoint, found
+// with find, when t is aws-iot://auto; any other target is returned as it
+// is. The server name (SNI) is the endpoint's host unless sni= was given.
+func (t Target) ResolveEndpoint(ctx context.Context, find EndpointFinder) (Target, error) {
+	if t.Discover == nil {
+		return t, nil
+	}
+	host, err := find(ctx, t.Discover.Region)
+	if err != nil {
+		return Target{}, fmt.Errorf("target %s: finding the AWS IoT data endpoint: %w", t.Name, err)
+	}
+	if host == "" || strings.ContainsAny(host, ":/") {
+		return Target{}, fmt.Errorf("target %s: the AWS IoT data endpoint %q is not a host name", t.Name, host)
+	}
+	t.Address = net.JoinHostPort(host, strconv.Itoa(t.Discover.Port))
+	t.Discover = nil
+	return t, t.check()
 }
 
 // EmbeddedTarget returns the target of the embedded broker.
@@ -40,7 +81,10 @@ func EmbeddedTarget() Target {
 //
 // Parameters (URL query) override the profile: sni, alpn (comma-separated),
 // ca (a PEM file), qos_max, publish_rate, connect_budget, keepalive_min,
-// keepalive_max (see Overrides).
+// keepalive_max (see Overrides); for aws-iot also jitp (true: the fleet is
+// provisioned just in time), and with the host auto (aws-iot://auto, the
+// data endpoint found at run time by ResolveEndpoint) region and port
+// (8883 by default; 443 sets ALPN x-amzn-mqtt-ca).
 func Parse(text string) (Target, error) {
 	if text == "" || text == Embedded {
 		return EmbeddedTarget(), nil
@@ -90,12 +134,25 @@ func fromURL(u *url.URL) (Target, error) {
 		return Target{}, errors.New("only PROFILE://host:port?parameters is allowed (no user, path or fragment)")
 	}
 	t := Target{Name: p.Name, Profile: p}
-	addr, err := address(p, u)
-	if err != nil {
-		return Target{}, err
+	if p.Name == AWSIoT && u.Hostname() == AutoHost {
+		t.Discover = &Discovery{Port: p.DefaultPort}
+		if port := u.Port(); port != "" {
+			u.Host = AutoHost // checked as the port parameter
+			q := u.Query()
+			q.Add("port", port)
+			u.RawQuery = q.Encode()
+		}
+	} else {
+		addr, err := address(p, u)
+		if err != nil {
+			return Target{}, err
+		}
+		t.Address = addr
 	}
-	t.Address = addr
 	o, err := queryOverrides(u.Query())
+	if err == nil {
+		err = discoveryUse(t, o)
+	}
 	if err != nil {
 		return Target{}, err
 	}
@@ -145,10 +202,14 @@ func (t Target) TLSServerName() string {
 const maxCABytes = 1 << 20
 
 // CAPEM reads the CA file that signed the broker's certificate, checked
-// to hold a PEM certificate; nil if the target names none (the workers
-// then trust the PKI's root).
+// to hold a PEM certificate. With no CA file it is Amazon Root CA 1 for an
+// AWS IoT endpoint (aws-iot://auto, or a host under amazonaws.com), else
+// nil (the workers then trust the PKI's root).
 func (t Target) CAPEM() ([]byte, error) {
 	if t.CAFile == "" {
+		if t.trustsAmazon() {
+			return AmazonRootCA1(), nil
+		}
 		return nil, nil
 	}
 	pem, err := yamlguard.ReadRegular(t.CAFile, maxCABytes)
@@ -166,6 +227,13 @@ func (t Target) CAPEM() ([]byte, error) {
 func (t Target) String() string {
 	if t.Profile.Embedded() {
 		return Embedded
+	}
+	if d := t.Discover; d != nil {
+		s := fmt.Sprintf("%s://%s:%d", t.Profile.Name, AutoHost, d.Port)
+		if d.Region != "" {
+			s += "?region=" + url.QueryEscape(d.Region)
+		}
+		return s
 	}
 	return t.Profile.Name + "://" + t.Address
 }

@@ -1,6 +1,14 @@
 package targets
 
 import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -81,6 +89,11 @@ lab-aws:
   url: aws-iot://10.0.0.9:443
   sni: abc-ats.iot.eu-west-1.amazonaws.com
   keepalive_min: 60s
+lab-auto:
+  url: aws-iot://auto
+  region: eu-west-1
+  port: 443
+  jitp: true
 `)
 	named, err := LoadFile(path)
 	if err != nil {
@@ -96,13 +109,17 @@ lab-aws:
 		!slices.Equal(a.Profile.ALPN, []string{ALPNAWSIoT}) {
 		t.Errorf("lab-aws = %+v", a)
 	}
+	if au := named["lab-auto"]; au.Discover == nil || *au.Discover != (Discovery{Region: "eu-west-1", Port: 443}) || !au.JITP ||
+		!slices.Equal(au.Profile.ALPN, []string{ALPNAWSIoT}) {
+		t.Errorf("lab-auto = %+v", au)
+	}
 	if got, err := Resolve("lab-mosquitto", path); err != nil || got.Address != "127.0.0.1:18883" {
 		t.Errorf("Resolve by name = %+v, %v", got, err)
 	}
 	if got, err := Resolve("mosquitto://h:1", path); err != nil || got.Address != "h:1" {
 		t.Errorf("Resolve URL with a file = %+v, %v", got, err)
 	}
-	if _, err := Resolve("lab-nope", path); err == nil || !strings.Contains(err.Error(), "names: lab-aws, lab-mosquitto") {
+	if _, err := Resolve("lab-nope", path); err == nil || !strings.Contains(err.Error(), "names: lab-auto, lab-aws, lab-mosquitto") {
 		t.Errorf("Resolve unknown name: %v", err)
 	}
 }
@@ -183,5 +200,100 @@ func write(t *testing.T, path, body string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestAutoAndJITPParameters(t *testing.T) {
+	t.Parallel()
+	auto, err := Parse("aws-iot://auto?region=eu-west-1&port=443&jitp=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auto.Address != "" || auto.Discover == nil || *auto.Discover != (Discovery{Region: "eu-west-1", Port: 443}) ||
+		!auto.JITP || !slices.Equal(auto.Profile.ALPN, []string{ALPNAWSIoT}) {
+		t.Fatalf("auto target = %+v (discover %+v)", auto, auto.Discover)
+	}
+	if got := auto.String(); got != "aws-iot://auto:443?region=eu-west-1" {
+		t.Errorf("String() = %q", got)
+	}
+	plain, err := Parse("aws-iot://auto")
+	if err != nil || plain.Discover == nil || plain.Discover.Port != 8883 || plain.Profile.ALPN != nil || plain.JITP {
+		t.Fatalf("aws-iot://auto = %+v (%v), want port 8883, no ALPN, no JITP", plain, err)
+	}
+	emu, err := Parse("aws-iot://localhost:18883?jitp=true")
+	if err != nil || !emu.JITP || emu.Discover != nil || emu.Address != "localhost:18883" {
+		t.Fatalf("explicit jitp target = %+v (%v)", emu, err)
+	}
+	for in, want := range map[string]string{
+		"mosquitto://h?jitp=true":     "jitp: applies to profile aws-iot only",
+		"aws-iot://h.example?jitp=1x": `parameter jitp="1x"`,
+		"aws-iot://h.example?port=1":  "apply to aws-iot://auto only",
+		"generic://h:1?region=x":      "apply to aws-iot://auto only",
+		"aws-iot://auto?port=0":       "port 0: allowed 1..65535",
+	} {
+		if _, err := Parse(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%q) = %v, want an error containing %q", in, err, want)
+		}
+	}
+}
+
+// AWS's endpoints are trusted through the embedded Amazon Root CA 1;
+// another aws-iot address (the embedded broker's emulation) keeps the PKI's
+// root, and ca= still wins.
+func TestAWSEndpointsTrustAmazonRootCA1(t *testing.T) {
+	t.Parallel()
+	block, _ := pem.Decode(AmazonRootCA1())
+	if block == nil {
+		t.Fatal("embedded Amazon Root CA 1 is not PEM")
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(cert.Raw); hex.EncodeToString(sum[:]) != AmazonRootCA1SHA256 || cert.Subject.CommonName != "Amazon Root CA 1" {
+		t.Fatalf("embedded root %s has SHA-256 %x, want %s", cert.Subject, sum, AmazonRootCA1SHA256)
+	}
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	write(t, caFile, string(AmazonRootCA1()))
+	for in, wantAmazon := range map[string]bool{
+		"aws-iot://auto": true,
+		"aws-iot://abc-ats.iot.eu-west-1.amazonaws.com": true,
+		"aws-iot://localhost:18883":                     false,
+		"mosquitto://broker.amazonaws.com":              false,
+		"aws-iot://auto?ca=" + url.QueryEscape(caFile):  true, // from the file this time
+	} {
+		tg, err := Parse(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ca, err := tg.CAPEM()
+		if err != nil || bytes.Equal(ca, AmazonRootCA1()) != wantAmazon {
+			t.Errorf("%s: CA %.30q (%v), want Amazon Root CA 1: %t", in, ca, err, wantAmazon)
+		}
+	}
+}
+
+func TestResolveEndpoint(t *testing.T) {
+	t.Parallel()
+	auto, err := Parse("aws-iot://auto?region=us-east-1&sni=pinned.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := auto.ResolveEndpoint(t.Context(), func(context.Context, string) (string, error) { return "x-ats.iot.us-east-1.amazonaws.com", nil })
+	if err != nil || got.Address != "x-ats.iot.us-east-1.amazonaws.com:8883" || got.TLSServerName() != "pinned.example" || got.Discover != nil {
+		t.Fatalf("resolved = %+v (%v), want the endpoint's address and the sni given", got, err)
+	}
+	for _, host := range []string{"", "h:1"} {
+		if _, err := auto.ResolveEndpoint(t.Context(), func(context.Context, string) (string, error) { return host, nil }); err == nil {
+			t.Errorf("endpoint %q accepted", host)
+		}
+	}
+	if _, err := auto.ResolveEndpoint(t.Context(), func(context.Context, string) (string, error) { return "", errors.New("no credentials") }); err == nil ||
+		!strings.Contains(err.Error(), "no credentials") {
+		t.Errorf("a failed lookup: %v", err)
+	}
+	explicit, _ := Parse("aws-iot://h.example")
+	if got, err := explicit.ResolveEndpoint(t.Context(), nil); err != nil || got.Address != "h.example:8883" {
+		t.Errorf("an explicit target changed: %+v (%v)", got, err)
 	}
 }

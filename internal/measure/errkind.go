@@ -40,6 +40,12 @@ const (
 	// it closes with the client's CONNECT unread the kernel's reset can
 	// overtake its alert: a refused certificate often looks like this.
 	ConnectClosed
+	// JITPFirstConnect: the broker ended the first connect of an agent that
+	// never had a session before CONNACK (closed, TLS alert, connection lost)
+	// while the target provisions just in time (AWS IoT JITP drops that
+	// connect by design and provisions the certificate meanwhile). Counted
+	// apart from ConnectClosed so a run shows the expected drops separately.
+	JITPFirstConnect
 	// NumErrorKinds is the number of kinds.
 	NumErrorKinds
 )
@@ -48,7 +54,7 @@ var kindNames = [NumErrorKinds]string{
 	"connect_refused", "tls_handshake", "dial_failed", "connect_timeout",
 	"subscribe_refused", "publish_refused", "publish_timeout",
 	"server_disconnect", "connection_lost", "job_timeout", "late_dispatch",
-	"connect_closed",
+	"connect_closed", "jitp_first_connect",
 }
 
 // String returns the snake_case name.

@@ -16,11 +16,16 @@ const (
 	JobEndToEnd
 	// Connect is TCP dial start -> CONNACK (TLS handshake included).
 	Connect
+	// Onboarding is an agent's first connect attempt of the run -> its first
+	// working session (CONNACK and its subscriptions granted), once per agent:
+	// the onboarding storm of a just-in-time provisioned fleet, whose first
+	// connect the broker drops, and the ramp of any other.
+	Onboarding
 	// NumMetrics is the number of metrics.
 	NumMetrics
 )
 
-var metricNames = [NumMetrics]string{"job_delivery", "status_delivery", "job_end_to_end", "connect"}
+var metricNames = [NumMetrics]string{"job_delivery", "status_delivery", "job_end_to_end", "connect", "onboarding"}
 
 // String returns the snake_case name used in files and JSON.
 func (m Metric) String() string {

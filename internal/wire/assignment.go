@@ -54,6 +54,11 @@ type Assign struct {
 	ServerCAPEM []byte `json:"server_ca_pem,omitempty"`
 	// Limits are the target's limits the worker enforces. Since version 2.
 	Limits Limits `json:"limits,omitzero"`
+	// JITP says the target provisions certificates just in time (AWS IoT
+	// JITP): it drops each new agent's first connect, which the worker then
+	// counts apart (jitp_first_connect). Optional, so no new version: a
+	// worker that ignores it counts those drops as connect_closed.
+	JITP bool `json:"jitp,omitempty"`
 }
 
 // Limits are a target's limits that workers enforce; zero means none.

@@ -26,11 +26,11 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-// The target's limits, ALPN and CA reach the worker as sent.
+// The target's limits, ALPN, CA and JITP mode reach the worker as sent.
 func TestAssignCarriesTheTargetsLimits(t *testing.T) {
 	t.Parallel()
 	in := &Assign{RunID: "r", Worker: "w", Services: 2, Agents: Range{First: 0, Count: 10},
-		ALPN: []string{"x-amzn-mqtt-ca"}, ServerCAPEM: []byte("pem"), Limits: Limits{ConnectBudget: 500, PublishRate: 100}}
+		ALPN: []string{"x-amzn-mqtt-ca"}, ServerCAPEM: []byte("pem"), Limits: Limits{ConnectBudget: 500, PublishRate: 100}, JITP: true}
 	b, err := Encode(KindAssign, in)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +43,7 @@ func TestAssignCarriesTheTargetsLimits(t *testing.T) {
 	if err := Unmarshal(body, &out); err != nil {
 		t.Fatal(err)
 	}
-	if out.Limits != in.Limits || len(out.ALPN) != 1 || out.ALPN[0] != "x-amzn-mqtt-ca" || string(out.ServerCAPEM) != "pem" {
+	if out.Limits != in.Limits || !out.JITP || len(out.ALPN) != 1 || out.ALPN[0] != "x-amzn-mqtt-ca" || string(out.ServerCAPEM) != "pem" {
 		t.Fatalf("round trip changed %+v into %+v", in, out)
 	}
 }
@@ -116,7 +116,7 @@ func FuzzDecode(f *testing.F) {
 		{KindTakeover, &Takeover{RunID: "r", Agents: []Range{{First: 1, Count: 2}}}},
 		{KindAssign, &Assign{RunID: "r", Worker: "w", Services: 1, Agents: Range{First: 0, Count: 1}}},
 		{KindAssign, &Assign{RunID: "r", Worker: "w", Services: 1, Agents: Range{First: 0, Count: 1},
-			ALPN: []string{"x-amzn-mqtt-ca"}, Limits: Limits{ConnectBudget: 500, PublishRate: 100}}},
+			ALPN: []string{"x-amzn-mqtt-ca"}, Limits: Limits{ConnectBudget: 500, PublishRate: 100}, JITP: true}},
 	} {
 		b, _ := Encode(v.k, v.v)
 		f.Add(b)
