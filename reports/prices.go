@@ -48,7 +48,10 @@ type AWSIoTPrices struct {
 	// the delivery out of it are each metered).
 	LegsMetered int         `yaml:"legs_metered"`
 	Messaging   []PriceTier `yaml:"messaging"` // tiers, in order
-	Labour      `yaml:",inline"`
+	// RegistryOperations prices registry calls (things, certificates,
+	// policies): what `mqherd aws provision` and `teardown` spend. Optional.
+	RegistryOperations *Price `yaml:"registry_operations"`
+	Labour             `yaml:",inline"`
 }
 
 // SelfHostedCluster describes the self-hosted broker cluster priced.

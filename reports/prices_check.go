@@ -29,6 +29,9 @@ func (p *Prices) validate(label string) error {
 // validate checks the AWS IoT Core prices.
 func (a *AWSIoTPrices) validate(probs *fieldProblems) {
 	checkPrice(probs, "aws_iot.connectivity", a.Connectivity)
+	if a.RegistryOperations != nil {
+		checkPrice(probs, "aws_iot.registry_operations", *a.RegistryOperations)
+	}
 	if a.MessageIncrementBytes < 1 {
 		probs.add("aws_iot.message_increment_bytes", "%d out of range, must be >= 1 (AWS meters 5120-byte increments)",
 			a.MessageIncrementBytes)
