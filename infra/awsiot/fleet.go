@@ -53,10 +53,10 @@ const (
 	ModeJITP Mode = "jitp"
 )
 
-// UnmarshalText accepts register or jitp.
+// UnmarshalText accepts register or jitp, or "" (unset: the default).
 func (m *Mode) UnmarshalText(b []byte) error {
 	switch v := Mode(b); v {
-	case ModeRegister, ModeJITP:
+	case ModeRegister, ModeJITP, "":
 		*m = v
 		return nil
 	}
@@ -79,10 +79,10 @@ const (
 	CANone CAMode = "none"
 )
 
-// UnmarshalText accepts shard or none.
+// UnmarshalText accepts shard or none, or "" (unset: the default).
 func (c *CAMode) UnmarshalText(b []byte) error {
 	switch v := CAMode(b); v {
-	case CAShard, CANone:
+	case CAShard, CANone, "":
 		*c = v
 		return nil
 	}
