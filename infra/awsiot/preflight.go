@@ -50,6 +50,9 @@ type PreflightReport struct {
 // Format writes the report for a terminal.
 func (r *PreflightReport) Format(w io.Writer) {
 	r.Status.Format(w)
+	if r.Quotas == nil {
+		return // not checked: the fleet is not provisioned
+	}
 	fmt.Fprintln(w, "quotas (AWS IoT Core, per account and region):")
 	for _, q := range r.Quotas {
 		mark := "ok  "

@@ -99,7 +99,7 @@ func (s *FleetStatus) Exists() bool {
 
 // Format writes the status for a terminal.
 func (s *FleetStatus) Format(w io.Writer) {
-	fmt.Fprintf(w, "fleet %s in %s (mode %s, CA mode %s): %d agents, %d print services defined by the PKI\n",
+	fmt.Fprintf(w, "fleet %s in %s (mode %s, CA mode %s): the PKI defines %d agents and %d print-service identities\n",
 		s.Fleet, s.Region, s.Mode, s.CAMode, s.Agents, s.Services)
 	rows := []struct {
 		name string
