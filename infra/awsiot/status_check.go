@@ -44,6 +44,8 @@ type surveyor struct {
 	// targets maps the certificate IDs attached to the fleet's policies to
 	// the policy's name.
 	targets map[string]string
+	// found holds the things ListThings returned.
+	found map[string]bool
 }
 
 // Status counts through the AWS IoT API what exists of the fleet against
@@ -216,6 +218,7 @@ func (s *surveyor) things(ctx context.Context, _ *pki.Authority) error {
 			}
 		}
 	}
+	s.found = found
 	for _, e := range s.plan.list {
 		switch {
 		case !e.optional:
@@ -370,12 +373,17 @@ func (s *surveyor) policyAttachments(context.Context, *pki.Authority) error {
 
 // thingAttachments checks, thing by thing (ListThingPrincipals), that each
 // present thing has its own certificate attached: all of them, or an
-// evenly spread sample of SampleThings.
+// evenly spread sample of SampleThings. A missing thing's attachment is
+// missing without a call.
 func (s *surveyor) thingAttachments(ctx context.Context, _ *pki.Authority) error {
 	var present []expectation
 	for _, e := range s.plan.list {
-		if !e.optional && e.certID != "" {
+		switch {
+		case e.optional:
+		case e.certID != "" && s.found[e.id.name]:
 			present = append(present, e)
+		default:
+			s.st.ThingAttachments.expect(e.id.name, false)
 		}
 	}
 	sample := present

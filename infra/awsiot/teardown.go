@@ -34,7 +34,8 @@ type TeardownSummary struct {
 	// Deleted counts deleted things, certificates, CAs and policies, and
 	// detached attachments.
 	Deleted Counts
-	// Absent is true when nothing of the fleet was found: nothing to do.
+	// Absent is true when nothing of the fleet was found, nor anything
+	// kept: nothing to do.
 	Absent bool
 	// Kept lists resources left on purpose, each with the reason.
 	Kept []string
@@ -160,7 +161,7 @@ func (t *teardown) run(parent context.Context) error {
 			return err
 		}
 	}
-	t.sum.Absent = t.found == 0
+	t.sum.Absent = t.found == 0 && len(t.sum.Kept) == 0
 	if len(t.sum.Failed) > 0 {
 		return &FailedError{Command: "teardown", Failed: t.sum.Failed}
 	}

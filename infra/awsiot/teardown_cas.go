@@ -91,7 +91,8 @@ func (t *teardown) describeCA(ctx context.Context, id string) (*types.CACertific
 func (t *teardown) tagged(ctx context.Context, c caCandidate, arn string) bool {
 	var tags []types.Tag
 	err := t.call(ctx, "ListTagsForResource", func(ctx context.Context) error {
-		out, err := t.a.iot.ListTagsForResource(ctx, &iot.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+		out, err := t.a.iot.ListTagsForResource(ctx, &iot.ListTagsForResourceInput{ResourceArn: aws.String(arn)},
+			func(o *iot.Options) { o.RetryMaxAttempts = 3 }) // moto answers 500: do not wait out 10 attempts
 		if err == nil {
 			tags = out.Tags
 		}
