@@ -55,7 +55,7 @@ type caRecord struct {
 }
 
 type doneSet struct {
-	Agents   Ranges   `json:"agents"`
+	Agents   ranges   `json:"agents"`
 	Services []string `json:"services"`
 }
 

@@ -111,9 +111,19 @@ type NotProvisionedError struct{ Status *FleetStatus }
 
 func (e *NotProvisionedError) Error() string {
 	s := e.Status
-	return fmt.Sprintf("fleet %s in %s is not provisioned for %d agents: things %s, certificates %s "+
-		"(mqherd aws status shows the rest); run: mqherd aws provision --agents %d --fleet %s --region %s",
-		s.Fleet, s.Region, s.Agents, s.Things, s.Certificates, s.Agents, s.Fleet, s.Region)
+	var problems []string
+	for _, r := range []struct {
+		name string
+		t    Tally
+	}{{"policies", s.Policies}, {"CAs", s.CAs}, {"things", s.Things}, {"certificates", s.Certificates},
+		{"policy attachments", s.PolicyAttachments}, {"thing attachments", s.ThingAttachments}} {
+		if r.t.Missing > 0 {
+			problems = append(problems, r.name+" "+r.t.String())
+		}
+	}
+	problems = append(problems, s.Notes...)
+	return fmt.Sprintf("fleet %s in %s is not ready for %d agents: %s; run: mqherd aws provision --agents %d --fleet %s --region %s",
+		s.Fleet, s.Region, s.Agents, strings.Join(problems, "; "), s.Agents, s.Fleet, s.Region)
 }
 
 // QuotaError refuses a run that needs more than the account's quotas.

@@ -2,20 +2,20 @@ package awsiot
 
 import "sort"
 
-// Ranges is a set of non-negative integers kept as sorted, disjoint,
+// ranges is a set of non-negative integers kept as sorted, disjoint,
 // non-adjacent half-open intervals [lo, hi): the agents a checkpoint
 // records as done take a few pairs, not 500,000 names. It encodes to JSON
 // as [[lo,hi],...].
-type Ranges [][2]int
+type ranges [][2]int
 
 // Contains reports whether n is in the set.
-func (r Ranges) Contains(n int) bool {
+func (r ranges) Contains(n int) bool {
 	i := sort.Search(len(r), func(i int) bool { return r[i][1] > n })
 	return i < len(r) && r[i][0] <= n
 }
 
 // Add puts n in the set, merging neighbouring intervals.
-func (r *Ranges) Add(n int) {
+func (r *ranges) Add(n int) {
 	s := *r
 	i := sort.Search(len(s), func(i int) bool { return s[i][1] >= n }) // first interval ending at or after n
 	switch {
@@ -38,7 +38,7 @@ func (r *Ranges) Add(n int) {
 }
 
 // Len returns how many integers the set holds.
-func (r Ranges) Len() int {
+func (r ranges) Len() int {
 	n := 0
 	for _, iv := range r {
 		n += iv[1] - iv[0]

@@ -7,11 +7,11 @@ import (
 )
 
 func TestRangesMergeOutOfOrderCompletions(t *testing.T) {
-	var r Ranges
+	var r ranges
 	for _, n := range []int{5, 3, 4, 0, 9, 1, 8, 2, 4} {
 		r.Add(n)
 	}
-	if want := (Ranges{{0, 6}, {8, 10}}); !reflect.DeepEqual(r, want) {
+	if want := (ranges{{0, 6}, {8, 10}}); !reflect.DeepEqual(r, want) {
 		t.Fatalf("ranges %v, want %v", r, want)
 	}
 	if r.Len() != 8 || !r.Contains(0) || !r.Contains(5) || r.Contains(6) || r.Contains(7) || !r.Contains(9) || r.Contains(10) {
@@ -24,7 +24,7 @@ func TestRangesMergeOutOfOrderCompletions(t *testing.T) {
 func TestRangesAgainstASet(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for round := 0; round < 50; round++ {
-		var r Ranges
+		var r ranges
 		set := map[int]bool{}
 		for _, n := range rng.Perm(200)[:150] {
 			r.Add(n)
