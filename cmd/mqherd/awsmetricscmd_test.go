@@ -14,9 +14,9 @@ import (
 	"github.com/mqherd/mqherd/internal/rundir"
 )
 
-// awsEnv points the SDK's standard chain at srv with static credentials
+// awsMetricsEnv points the SDK's standard chain at srv with static credentials
 // and no shared files of the machine's.
-func awsEnv(t *testing.T, url string) {
+func awsMetricsEnv(t *testing.T, url string) {
 	none := filepath.Join(t.TempDir(), "none")
 	for k, v := range map[string]string{"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "AKIDFAKE", "AWS_SECRET_ACCESS_KEY": "secret",
 		"AWS_CONFIG_FILE": none, "AWS_SHARED_CREDENTIALS_FILE": none, "AWS_PROFILE": "", "AWS_REGION": "", "AWS_DEFAULT_REGION": ""} {
@@ -33,7 +33,7 @@ func TestAWSMetricsCmd(t *testing.T) {
 	defer srv.Close()
 	cw := awsfake.NewCloudWatch()
 	srv.Handle("monitoring", cw)
-	awsEnv(t, srv.URL)
+	awsMetricsEnv(t, srv.URL)
 	started := time.Now().UTC().Add(-time.Hour).Truncate(time.Minute).Add(20 * time.Second)
 	dir := t.TempDir()
 	for _, name := range []string{rundir.SnapshotsFile, rundir.EventsFile} { // a run that measured nothing

@@ -39,6 +39,7 @@ func commands() []command {
 		{"compare", "set runs side by side: figures with deltas, latency, errors, scoring matrix, cost", compareCmd},
 		{"targets", "list the target profiles (embedded, mosquitto, ejabberd, aws-iot, generic) and their limits", targetsCmd},
 		{"broker-config", "write a mosquitto or ejabberd configuration from the PKI (mutual TLS, own-topics ACL)", brokerConfigCmd},
+		{"aws", "AWS IoT Core: provision, status, teardown, policy, preflight of the fleet the PKI defines", awsCmd},
 		{"version", "print the version", versionCmd},
 	}
 }

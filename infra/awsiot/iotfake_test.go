@@ -118,10 +118,6 @@ func pemID(text string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func pemOf(der []byte) string {
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-}
-
 func isNotFound(err error) bool { return errors.Is(err, broker.ErrNotFound) }
 
 func (f *iotFake) createPolicy(_ *http.Request, m []string, body map[string]any) (any, error) {

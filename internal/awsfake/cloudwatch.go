@@ -207,14 +207,14 @@ func (c *CloudWatch) getMetricData(req MetricDataRequest) (cbor.Map, *cwError) {
 	if req.MaxDatapoints > 0 {
 		size = min(size, req.MaxDatapoints)
 	}
-	return page(req.Queries, series, offset, size, total), nil
+	return metricPage(req.Queries, series, offset, size, total), nil
 }
 
-// page is the answer holding datapoints [offset, offset+size) of the
+// metricPage is the answer holding datapoints [offset, offset+size) of the
 // queries' series taken in order, with a NextToken if more remain. Each
 // query with datapoints on the page has a result (PartialData if more of
 // it remains); a query with none at all has an empty one on the first page.
-func page(queries []MetricQuery, series [][]Datapoint, offset, size, total int) cbor.Map {
+func metricPage(queries []MetricQuery, series [][]Datapoint, offset, size, total int) cbor.Map {
 	var results cbor.List
 	start := 0 // index of series[i]'s first datapoint in the flat order
 	for i, q := range queries {

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"sync"
+	"sync/atomic"
 )
 
 // Server is a fake AWS endpoint on 127.0.0.1. Point a client at it with
@@ -14,9 +15,16 @@ import (
 type Server struct {
 	*httptest.Server
 
+	requests atomic.Int64 // every request received, routed or not
+
 	mu       sync.Mutex
 	services map[string]http.Handler // by signing name: iot, monitoring, servicequotas
 }
+
+// Requests returns how many requests the server received, including
+// unsigned ones and those for services it does not serve: a test that
+// expects nothing to be sent checks it is 0.
+func (s *Server) Requests() int { return int(s.requests.Load()) }
 
 // New starts an empty fake; each service's handler is added with Handle.
 // The caller closes it.
@@ -36,6 +44,7 @@ func (s *Server) Handle(name string, h http.Handler) {
 var scope = regexp.MustCompile(`Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request`)
 
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	s.requests.Add(1)
 	m := scope.FindStringSubmatch(r.Header.Get("Authorization"))
 	s.mu.Lock()
 	var h http.Handler

@@ -1,0 +1,88 @@
+package awsiot
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iot"
+	"github.com/aws/aws-sdk-go-v2/service/iot/types"
+)
+
+// registerCAs registers the shard intermediates the fleet needs as CA
+// certificates, ACTIVE, in SNI_ONLY mode: that mode needs no verification
+// certificate (no registration-code round trip), lets the same shards be
+// registered in several accounts and regions (DEFAULT mode allows one
+// account per region), and its only requirement, that devices send SNI, is
+// one mqherd always meets (the aws-iot target profile sends it always).
+// In ModeJITP each CA also gets auto-registration and the JITP template.
+// A CA that exists is made ACTIVE (and given the template) with
+// UpdateCACertificate.
+func (p *provisioner) registerCAs(ctx context.Context) error {
+	for _, n := range shardsFor(p.cfg.Agents, p.cfg.ShardSize, p.cfg.ServiceIDs) {
+		known := read(p.cp, func(f *checkpointFile) bool { _, ok := f.CAs[n]; return ok })
+		if known && p.cfg.Mode == ModeRegister {
+			continue
+		}
+		if err := p.registerCA(ctx, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *provisioner) registerCA(ctx context.Context, n int) error {
+	shard, err := p.auth.Shard(n)
+	if err != nil {
+		return err
+	}
+	in := &iot.RegisterCACertificateInput{CaCertificate: aws.String(pemOf(shard.Cert.Raw)), SetAsActive: true,
+		CertificateMode: types.CertificateModeSniOnly, Tags: fleetTags(p.cfg.Fleet)}
+	if p.cfg.Mode == ModeJITP {
+		in.AllowAutoRegistration, in.RegistrationConfig = true, p.registration()
+	}
+	id := certificateID(shard.Cert.Raw)
+	err = p.call(ctx, "RegisterCACertificate", func(ctx context.Context) error {
+		out, err := p.a.iot.RegisterCACertificate(ctx, in)
+		if err == nil {
+			id = aws.ToString(out.CertificateId)
+		}
+		return err
+	})
+	var exists *types.ResourceAlreadyExistsException
+	switch {
+	case err == nil:
+		p.sum.add(false, cas)
+		p.cp.update(func(f *checkpointFile) { f.CAs[n] = caRecord{ID: id, Created: true} })
+		return nil
+	case !errors.As(err, &exists):
+		return p.a.fatal("RegisterCACertificate shard "+itoa(n), err)
+	}
+	if exists.ResourceId != nil {
+		id = *exists.ResourceId
+	}
+	p.sum.add(true, cas)
+	p.cp.update(func(f *checkpointFile) { f.CAs[n] = caRecord{ID: id, Created: f.CAs[n].Created} })
+	if err := p.updateCA(ctx, id); err != nil {
+		return p.a.fatal("UpdateCACertificate shard "+itoa(n), err)
+	}
+	return nil
+}
+
+// updateCA makes an existing CA ACTIVE and, in ModeJITP, sets its
+// auto-registration and template.
+func (p *provisioner) updateCA(ctx context.Context, id string) error {
+	in := &iot.UpdateCACertificateInput{CertificateId: aws.String(id), NewStatus: types.CACertificateStatusActive}
+	if p.cfg.Mode == ModeJITP {
+		in.NewAutoRegistrationStatus, in.RegistrationConfig = types.AutoRegistrationStatusEnable, p.registration()
+	}
+	return p.call(ctx, "UpdateCACertificate", func(ctx context.Context) error {
+		_, err := p.a.iot.UpdateCACertificate(ctx, in)
+		return err
+	})
+}
+
+// registration is the CA's just-in-time provisioning configuration.
+func (p *provisioner) registration() *types.RegistrationConfig {
+	return &types.RegistrationConfig{TemplateBody: aws.String(JITPTemplate(p.cfg.Fleet)), RoleArn: aws.String(p.cfg.JITPRoleARN)}
+}
