@@ -3,6 +3,7 @@ package awsiot
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"net"
 	"os"
 	"slices"
@@ -10,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	"github.com/aws/aws-sdk-go-v2/service/iot/types"
 	"github.com/eclipse/paho.golang/packets"
@@ -39,15 +39,6 @@ const (
     "certificate": {"Type": "AWS::IoT::Certificate", "Properties": {"CertificateId": {"Ref": "AWS::IoT::Certificate::Id"}, "Status": "ACTIVE"}},
     "policy": {"Type": "AWS::IoT::Policy", "Properties": {"PolicyName": "t1-agent"}}}}`
 )
-
-// iotClient is an IoT client of the endpoint at url with test credentials.
-func iotClient(url string) *iot.Client {
-	return iot.NewFromConfig(aws.Config{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-		BaseEndpoint: aws.String(url),
-	})
-}
 
 // seedFleet registers, through the API, what provisioning in jitp mode
 // makes: the two policies, shard 0 as a CA with auto-registration and the
@@ -129,11 +120,11 @@ func runJITP(t *testing.T, c *iot.Client) {
 	}
 }
 
-// The adapter against the in-repo IoT fake, every time.
+// The adapter against the in-repo IoT fake (internal/awsfake), every time.
 func TestEmulationRegistryJITPAgainstFake(t *testing.T) {
-	f := newIoTFake(t)
-	runJITP(t, iotClient(f.URL))
-	if _, err := NewEmulationRegistry(iotClient(f.URL)).Certificate(t.Context(), "00ff"); !isNotFound(err) {
+	fx := newFixture(t)
+	runJITP(t, fx.api)
+	if _, err := NewEmulationRegistry(fx.api).Certificate(t.Context(), "00ff"); !errors.Is(err, broker.ErrNotFound) {
 		t.Fatalf("an unknown certificate: %v, want broker.ErrNotFound", err)
 	}
 }
@@ -145,7 +136,7 @@ func TestEmulationRegistryJITPAgainstMoto(t *testing.T) {
 	if url == "" {
 		t.Skip("MQHERD_TEST_AWS_ENDPOINT not set (make test-aws sets it to a local moto server)")
 	}
-	runJITP(t, iotClient(url))
+	runJITP(t, iot.NewFromConfig(awsConfig(url, testRegion)))
 }
 
 func startEmulation(t *testing.T, auth *pki.Authority, reg broker.Registry) *broker.Broker {

@@ -3,50 +3,25 @@ package awsiot
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"net/http"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/mqherd/mqherd/infra/targets"
 	"github.com/mqherd/mqherd/internal/awsfake"
 )
 
-// describeEndpoint answers IoT's DescribeEndpoint (restJson1, GET
-// /endpoint?endpointType=...) with host for iot:Data-ATS and counts calls;
-// any other request fails the test.
-func describeEndpoint(t *testing.T, host string, calls *atomic.Int64) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet || r.URL.Path != "/endpoint" || r.URL.Query().Get("endpointType") != "iot:Data-ATS" {
-			t.Errorf("unexpected IoT request %s %s", r.Method, r.URL)
-			http.Error(w, "no", http.StatusBadRequest)
-			return
-		}
-		calls.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]string{"endpointAddress": host})
-	})
-}
-
-func awsConfig(url, region string) aws.Config {
-	return aws.Config{Region: region, BaseEndpoint: aws.String(url),
-		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")}
-}
-
 // aws-iot://auto finds the ATS data endpoint through DescribeEndpoint, in
 // the target's region, and connects to it by name (SNI) on 8883, or on 443
-// with ALPN x-amzn-mqtt-ca, trusting Amazon Root CA 1.
+// with ALPN x-amzn-mqtt-ca, trusting Amazon Root CA 1. The fake answers
+// the ATS host only for endpointType iot:Data-ATS, and the test checks that
+// DescribeEndpoint is the only request sent.
 func TestAutoTargetFindsTheDataEndpoint(t *testing.T) {
-	const host = "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com"
+	const host = "a" + testAccount + "-ats.iot.eu-west-1.amazonaws.com"
 	f := awsfake.New()
 	defer f.Close()
-	var calls atomic.Int64
-	f.Handle("iot", describeEndpoint(t, host, &calls))
+	fake := awsfake.NewIoT("eu-west-1", testAccount)
+	f.Handle("iot", fake)
 	find := func(ctx context.Context, region string) (string, error) {
 		if region != "eu-west-1" {
 			t.Errorf("region %q, want the target's eu-west-1", region)
@@ -82,8 +57,9 @@ func TestAutoTargetFindsTheDataEndpoint(t *testing.T) {
 			t.Errorf("%s: JITP = %t", tt.url, got.JITP)
 		}
 	}
-	if calls.Load() != int64(len(tests)) {
-		t.Fatalf("DescribeEndpoint called %d times, want once per resolution (%d)", calls.Load(), len(tests))
+	if calls, sent := fake.Calls("DescribeEndpoint"), f.Requests(); calls != len(tests) || sent != calls {
+		t.Fatalf("DescribeEndpoint called %d times in %d requests, want once per resolution (%d) and nothing else",
+			calls, sent, len(tests))
 	}
 }
 

@@ -37,8 +37,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(fx.srv.Close)
 	fx.srv.Handle("iot", fx.iot)
 	fx.srv.Handle("servicequotas", fx.quotas)
-	fx.cfg = aws.Config{Region: testRegion, BaseEndpoint: aws.String(fx.srv.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")}
+	fx.cfg = awsConfig(fx.srv.URL, testRegion)
 	fx.acct = NewAccount(fx.cfg, Retry{MaxAttempts: 10, MaxBackoff: 20 * time.Millisecond})
 	fx.api = iot.NewFromConfig(fx.cfg)
 	var err error
@@ -46,6 +45,13 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	return fx
+}
+
+// awsConfig is an SDK configuration for the endpoint at url (the fake, or
+// moto) in region, with static test credentials.
+func awsConfig(url, region string) aws.Config {
+	return aws.Config{Region: region, BaseEndpoint: aws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")}
 }
 
 // testServices are the print-service identities the tests provision.

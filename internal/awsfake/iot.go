@@ -35,6 +35,30 @@ type IoT struct {
 // attachment is one edge between two resources, by name or ARN.
 type attachment struct{ from, to string }
 
+// attachedFrom returns where the edges from name lead: a policy's targets,
+// a thing's principals.
+func attachedFrom(edges map[attachment]bool, name string) []string {
+	var out []string
+	for a := range edges {
+		if a.from == name {
+			out = append(out, a.to)
+		}
+	}
+	return out
+}
+
+// attachedTo returns where the edges to arn come from: a certificate's
+// policies or things.
+func attachedTo(edges map[attachment]bool, arn string) []string {
+	var out []string
+	for a := range edges {
+		if a.to == arn {
+			out = append(out, a.from)
+		}
+	}
+	return out
+}
+
 type thing struct {
 	name       string
 	id         string
@@ -110,6 +134,7 @@ func (f *IoT) routes() {
 	f.handle("PUT /target-policies/{policyName}", "AttachPolicy", f.attachPolicy)
 	f.handle("POST /target-policies/{policyName}", "DetachPolicy", f.detachPolicy)
 	f.handle("POST /policy-targets/{policyName}", "ListTargetsForPolicy", f.listTargetsForPolicy)
+	f.handle("POST /attached-policies/{target}", "ListAttachedPolicies", f.listAttachedPolicies)
 	f.handle("POST /cacertificate", "RegisterCACertificate", f.registerCA)
 	f.handle("GET /cacertificate/{certificateId}", "DescribeCACertificate", f.describeCA)
 	f.handle("PUT /cacertificate/{certificateId}", "UpdateCACertificate", f.updateCA)
@@ -127,6 +152,7 @@ func (f *IoT) routes() {
 	f.handle("PUT /things/{thingName}/principals", "AttachThingPrincipal", f.attachThingPrincipal)
 	f.handle("DELETE /things/{thingName}/principals", "DetachThingPrincipal", f.detachThingPrincipal)
 	f.handle("GET /things/{thingName}/principals", "ListThingPrincipals", f.listThingPrincipals)
+	f.handle("GET /principals/things", "ListPrincipalThings", f.listPrincipalThings)
 	f.handle("GET /tags", "ListTagsForResource", f.listTags)
 	f.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{status: http.StatusNotImplemented, code: "NotImplemented",
@@ -135,11 +161,14 @@ func (f *IoT) routes() {
 }
 
 // describeEndpoint answers DescribeEndpoint with a stable, account-specific
-// host (moto's changes on every call; AWS's does not).
+// host (moto's changes on every call; AWS's does not): the ATS data
+// endpoint for endpointType iot:Data-ATS, the legacy VeriSign one for any
+// other type or none (what the AWS CLI's describe-endpoint example shows
+// without --endpoint-type), so that a caller who forgets the type is seen.
 func (f *IoT) describeEndpoint(r *http.Request) (any, *apiError) {
-	host := "a" + f.account + "-ats.iot." + f.region + ".amazonaws.com"
-	if t := r.URL.Query().Get("endpointType"); t != "" && t != "iot:Data-ATS" {
-		host = "a" + f.account + ".iot." + f.region + ".amazonaws.com"
+	host := "a" + f.account + ".iot." + f.region + ".amazonaws.com"
+	if r.URL.Query().Get("endpointType") == "iot:Data-ATS" {
+		host = "a" + f.account + "-ats.iot." + f.region + ".amazonaws.com"
 	}
 	return map[string]string{"endpointAddress": host}, nil
 }

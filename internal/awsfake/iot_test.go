@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"math/big"
+	"slices"
 	"testing"
 	"time"
 
@@ -39,6 +40,22 @@ func client(t *testing.T) (*IoT, *Quotas, *iot.Client, *servicequotas.Client) {
 
 func selfSigned(t *testing.T, cn string, isCA bool) (string, string) {
 	t.Helper()
+	c := issue(t, cn, isCA, nil)
+	return c.pem, c.id
+}
+
+// testCert is a certificate a test made: its PEM, its AWS ID, and what
+// signing with it takes.
+type testCert struct {
+	pem, id string
+	cert    *x509.Certificate
+	key     *ecdsa.PrivateKey
+}
+
+// issue makes a certificate for cn signed by parent, or self-signed when
+// parent is nil.
+func issue(t *testing.T, cn string, isCA bool, parent *testCert) testCert {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -46,12 +63,20 @@ func selfSigned(t *testing.T, cn string, isCA bool) (string, string) {
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
 		IsCA: isCA, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	signer, signerKey := tmpl, key
+	if parent != nil {
+		signer, signerKey = parent.cert, parent.key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, key.Public(), signerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(der)
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})), hex.EncodeToString(sum[:])
+	return testCert{string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})), hex.EncodeToString(sum[:]), cert, key}
 }
 
 func TestIoTWireShapesThroughSDK(t *testing.T) {
@@ -144,5 +169,120 @@ func TestServiceQuotasThroughSDK(t *testing.T) {
 		QuotaCode: aws.String("L-TEST0001")})
 	if !errors.As(err, &api) || api.ErrorCode() != "AccessDeniedException" {
 		t.Errorf("denied: %v", err)
+	}
+}
+
+// What a JITP registry reads and writes (the broker's AWS IoT emulation):
+// a CA with auto-registration and its template, a certificate registered
+// with that CA, and the policies and things attached to it, listed in
+// pages.
+func TestIoTJITPRegistryThroughSDK(t *testing.T) {
+	f, _, c, _ := client(t)
+	ctx := context.Background()
+	ca := issue(t, "shard-0", true, nil)
+	const template = `{"Resources": {}}`
+	_, err := c.RegisterCACertificate(ctx, &iot.RegisterCACertificateInput{CaCertificate: aws.String(ca.pem),
+		CertificateMode: types.CertificateModeSniOnly, SetAsActive: true, AllowAutoRegistration: true,
+		RegistrationConfig: &types.RegistrationConfig{TemplateBody: aws.String(template)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.DescribeCACertificate(ctx, &iot.DescribeCACertificateInput{CertificateId: aws.String(ca.id)})
+	if err != nil || d.CertificateDescription.Status != types.CACertificateStatusActive ||
+		d.CertificateDescription.AutoRegistrationStatus != types.AutoRegistrationStatusEnable ||
+		aws.ToString(d.CertificateDescription.CertificatePem) != ca.pem ||
+		d.RegistrationConfig == nil || aws.ToString(d.RegistrationConfig.TemplateBody) != template {
+		t.Fatalf("DescribeCACertificate: %+v %v, want ACTIVE, auto-registration ENABLE, the PEM and the template", d, err)
+	}
+
+	leaf := issue(t, "agent-000001", false, &ca)
+	reg, err := c.RegisterCertificate(ctx, &iot.RegisterCertificateInput{CertificatePem: aws.String(leaf.pem),
+		CaCertificatePem: aws.String(ca.pem), Status: types.CertificateStatusActive})
+	if err != nil || aws.ToString(reg.CertificateId) != leaf.id {
+		t.Fatalf("RegisterCertificate with the CA: %v %v, want ID %s", reg, err, leaf.id)
+	}
+	desc, err := c.DescribeCertificate(ctx, &iot.DescribeCertificateInput{CertificateId: reg.CertificateId})
+	if err != nil || desc.CertificateDescription.Status != types.CertificateStatusActive ||
+		aws.ToString(desc.CertificateDescription.CaCertificateId) != ca.id {
+		t.Fatalf("DescribeCertificate: %+v %v, want ACTIVE, issued by %s", desc, err, ca.id)
+	}
+	other := issue(t, "other-ca", true, nil)
+	_, err = c.RegisterCertificate(ctx, &iot.RegisterCertificateInput{CertificatePem: aws.String(issue(t, "x", false, &other).pem),
+		CaCertificatePem: aws.String(other.pem)})
+	if _, ok := errors.AsType[*types.CertificateValidationException](err); !ok {
+		t.Errorf("RegisterCertificate with an unregistered CA: %v, want CertificateValidationException", err)
+	}
+
+	for _, name := range []string{"p-c", "p-a", "p-b"} {
+		if _, err := c.CreatePolicy(ctx, &iot.CreatePolicyInput{PolicyName: aws.String(name), PolicyDocument: aws.String("{}")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.AttachPolicy(ctx, &iot.AttachPolicyInput{PolicyName: aws.String(name), Target: reg.CertificateArn}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.CreateThing(ctx, &iot.CreateThingInput{ThingName: aws.String("t-" + name)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.AttachThingPrincipal(ctx, &iot.AttachThingPrincipalInput{ThingName: aws.String("t-" + name),
+			Principal: reg.CertificateArn}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var policies, arns []string
+	pol := iot.NewListAttachedPoliciesPaginator(c, &iot.ListAttachedPoliciesInput{Target: reg.CertificateArn, PageSize: aws.Int32(2)})
+	for pol.HasMorePages() {
+		out, err := pol.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range out.Policies {
+			policies, arns = append(policies, aws.ToString(p.PolicyName)), append(arns, aws.ToString(p.PolicyArn))
+		}
+	}
+	if !slices.Equal(policies, []string{"p-a", "p-b", "p-c"}) || arns[0] != "arn:aws:iot:us-east-1:123456789012:policy/p-a" {
+		t.Errorf("ListAttachedPolicies: %v %v, want p-a, p-b, p-c with their ARNs", policies, arns)
+	}
+	var things []string
+	th := iot.NewListPrincipalThingsPaginator(c, &iot.ListPrincipalThingsInput{Principal: reg.CertificateArn, MaxResults: aws.Int32(2)})
+	for th.HasMorePages() {
+		out, err := th.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		things = append(things, out.Things...)
+	}
+	if !slices.Equal(things, []string{"t-p-a", "t-p-b", "t-p-c"}) {
+		t.Errorf("ListPrincipalThings: %v, want t-p-a, t-p-b, t-p-c", things)
+	}
+	if f.Calls("ListAttachedPolicies") != 2 || f.Calls("ListPrincipalThings") != 2 {
+		t.Errorf("calls %v, want 2 pages of each list", f.AllCalls())
+	}
+
+	missing := aws.String("arn:aws:iot:us-east-1:123456789012:cert/00ff")
+	_, err = c.ListAttachedPolicies(ctx, &iot.ListAttachedPoliciesInput{Target: missing})
+	if _, ok := errors.AsType[*types.ResourceNotFoundException](err); !ok {
+		t.Errorf("ListAttachedPolicies of an unknown certificate: %v, want ResourceNotFoundException", err)
+	}
+	_, err = c.ListPrincipalThings(ctx, &iot.ListPrincipalThingsInput{Principal: missing})
+	if _, ok := errors.AsType[*types.ResourceNotFoundException](err); !ok {
+		t.Errorf("ListPrincipalThings of an unknown certificate: %v, want ResourceNotFoundException", err)
+	}
+}
+
+// DescribeEndpoint: the ATS data endpoint only when asked for by type.
+func TestIoTDescribeEndpointThroughSDK(t *testing.T) {
+	_, _, c, _ := client(t)
+	for _, tt := range []struct {
+		endpointType *string
+		want         string
+	}{
+		{aws.String("iot:Data-ATS"), "a123456789012-ats.iot.us-east-1.amazonaws.com"},
+		{aws.String("iot:Data"), "a123456789012.iot.us-east-1.amazonaws.com"},
+		{nil, "a123456789012.iot.us-east-1.amazonaws.com"},
+	} {
+		out, err := c.DescribeEndpoint(context.Background(), &iot.DescribeEndpointInput{EndpointType: tt.endpointType})
+		if err != nil || aws.ToString(out.EndpointAddress) != tt.want {
+			t.Errorf("DescribeEndpoint(%v): %v %v, want %s", aws.ToString(tt.endpointType), out, err, tt.want)
+		}
 	}
 }

@@ -91,14 +91,25 @@ func (f *IoT) listTargetsForPolicy(r *http.Request) (any, *apiError) {
 	if f.policies[name] == nil {
 		return nil, notFound("Policy " + name + " not found")
 	}
-	var targets []string
-	for a := range f.policyTargets {
-		if a.from == name {
-			targets = append(targets, a.to)
-		}
-	}
-	targets, next := page(targets, r.URL.Query().Get("marker"), queryInt(r, "pageSize"), 25)
+	targets, next := page(attachedFrom(f.policyTargets, name), r.URL.Query().Get("marker"), queryInt(r, "pageSize"), 25)
 	return map[string]any{"targets": nonNil(targets), "nextMarker": omitEmpty(next)}, nil
+}
+
+// listAttachedPolicies lists the policies attached to a certificate, by
+// name, in pages; a target that is not a registered certificate is
+// ResourceNotFoundException. recursive (thing groups) has nothing to add:
+// the fake attaches policies to certificates only.
+func (f *IoT) listAttachedPolicies(r *http.Request) (any, *apiError) {
+	target := r.PathValue("target")
+	if f.principal(target) == nil {
+		return nil, notFound("Target " + target + " not found")
+	}
+	names, next := page(attachedTo(f.policyTargets, target), r.URL.Query().Get("marker"), queryInt(r, "pageSize"), 25)
+	out := make([]map[string]string, 0, len(names))
+	for _, name := range names {
+		out = append(out, map[string]string{"policyName": name, "policyArn": f.arn("policy", name)})
+	}
+	return map[string]any{"policies": out, "nextMarker": omitEmpty(next)}, nil
 }
 
 // listTags lists the tags of a policy or CA certificate (moto has no IoT

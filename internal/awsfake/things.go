@@ -108,14 +108,20 @@ func (f *IoT) listThingPrincipals(r *http.Request) (any, *apiError) {
 	if f.things[name] == nil {
 		return nil, notFound("Failed to list principals for thing " + name + " because the thing does not exist in your account")
 	}
-	var principals []string
-	for a := range f.thingPrincipals {
-		if a.from == name {
-			principals = append(principals, a.to)
-		}
-	}
-	principals, next := page(principals, r.URL.Query().Get("nextToken"), queryInt(r, "maxResults"), 25)
+	principals, next := page(attachedFrom(f.thingPrincipals, name), r.URL.Query().Get("nextToken"), queryInt(r, "maxResults"), 25)
 	return map[string]any{"principals": nonNil(principals), "nextToken": omitEmpty(next)}, nil
+}
+
+// listPrincipalThings lists the things attached to a certificate (the
+// X-Amzn-Principal header), in pages; a principal that is not a registered
+// certificate is ResourceNotFoundException.
+func (f *IoT) listPrincipalThings(r *http.Request) (any, *apiError) {
+	principal := r.Header.Get("X-Amzn-Principal")
+	if f.principal(principal) == nil {
+		return nil, notFound("Principal " + principal + " cannot be found.")
+	}
+	names, next := page(attachedTo(f.thingPrincipals, principal), r.URL.Query().Get("nextToken"), queryInt(r, "maxResults"), 25)
+	return map[string]any{"things": nonNil(names), "nextToken": omitEmpty(next)}, nil
 }
 
 // principal returns the certificate an ARN names, or nil.
