@@ -68,3 +68,11 @@ test-tui: ## the dashboard of the real binary in tmux: screen shows the agents, 
 
 test-brokers: ## mosquitto and ejabberd from `mqherd broker-config`: cross-agent refusal, print-fleet with zero errors, then embedded and `mqherd compare` (AGENTS=300 DURATION=1h)
 	bash infra/brokers/test-brokers.sh
+
+# The AWS IoT Core flow against moto (Python, in this machine's image; pip
+# install only if absent) and the embedded broker's AWS IoT emulation, all on
+# 127.0.0.1. Nothing reaches AWS.
+.PHONY: test-aws
+
+test-aws: ## provision (SIGINT, resume, counted through the API), status, JITP run against the emulation, CloudWatch figures, teardown, bad input (AGENTS=500)
+	bash infra/aws/test-aws.sh

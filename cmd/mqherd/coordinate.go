@@ -35,6 +35,8 @@ type coordinateOptions struct {
 	tui        bool   // the live dashboard instead of the per-second line
 	stop       func() // cancels the run (the dashboard's first q)
 	dash       *dashboard.Sink
+	aws        awsRunFlags
+	serviceIDs []string // the print-service identities, when the workers' names are known (mqherd run)
 }
 
 type runResult struct {
@@ -63,6 +65,9 @@ func coordinate(ctx context.Context, o coordinateOptions, stdout, stderr io.Writ
 	if target, err = resolveEndpoint(ctx, target); err != nil {
 		return nil, err
 	}
+	if err := awsPreflight(ctx, o.aws, target, authority, sc, o.serviceIDs, o.workers*o.services, stderr); err != nil {
+		return nil, err
+	}
 	serverCA, err := target.CAPEM()
 	if err != nil {
 		return nil, usageError{err}
@@ -87,10 +92,16 @@ func coordinate(ctx context.Context, o coordinateOptions, stdout, stderr io.Writ
 		})
 		clusterLog = o.dash.LogWriter(stderr) // lines during the dashboard go to its event log
 	}
-	return runOverCluster(ctx, o, target.Describe(sc), scenarioYAML, coordinator.ClusterConfig{
+	res, err := runOverCluster(ctx, o, target.Describe(sc), scenarioYAML, coordinator.ClusterConfig{
 		Node: o.node, Workers: o.workers, MinWorkers: o.minWorkers, Wait: o.wait, LossGrace: o.lossGrace,
 		Assignments: assignments, Run: coordinator.Config{Agents: sc.Agents}, RunID: runID, Log: clusterLog,
 	}, stdout, stderr)
+	if res != nil { // after an interrupt too: a minute to read what CloudWatch has
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		awsMetricsAfter(mctx, o.aws, target, res.dir, stderr)
+	}
+	return res, err
 }
 
 // runOverCluster waits for the workers, writes the manifest with the plan,

@@ -40,7 +40,7 @@ func coordinatorCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	res, err := coordinate(ctx, coordinateOptions{
 		node: node, scenario: sc, workers: o.workers, minWorkers: *minWorkers, wait: *wait, lossGrace: o.lossGrace,
 		pkiDir: o.pkiDir, target: o.target, services: o.services, out: o.out,
-		tui: tui, stop: stop,
+		tui: tui, stop: stop, aws: o.aws,
 	}, stdout, stderr)
 	return errors.Join(err, printSummary(stdout, res))
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mqherd/mqherd/infra/pki"
 	"github.com/mqherd/mqherd/internal/cluster"
 	"github.com/mqherd/mqherd/internal/wire"
 	"github.com/mqherd/mqherd/reports"
@@ -81,9 +82,22 @@ func runLocal(ctx context.Context, o *runOptions, sc *scenarios.Scenario, tui bo
 	res, err := coordinate(ctx, coordinateOptions{
 		node: coordNode, scenario: sc, workers: o.workers, wait: 30 * time.Second, lossGrace: o.lossGrace,
 		pkiDir: o.pkiDir, target: o.target, services: o.services, out: o.out, quiet: o.quietLines, tui: tui, stop: stop,
+		aws: o.aws, serviceIDs: localServiceIDs(o.workers, o.services),
 	}, stdout, stderr)
 	releaseWorkers()
 	return res, errors.Join(err, <-workersDone)
+}
+
+// localServiceIDs are the print-service identities of the local workers
+// w0, w1, ...
+func localServiceIDs(workers, services int) []string {
+	var ids []string
+	for w := range workers {
+		for n := range services {
+			ids = append(ids, pki.ServiceID(fmt.Sprintf("w%d", w), n))
+		}
+	}
+	return ids
 }
 
 // startLocalWorkers runs worker nodes on 127.0.0.2, .3, ... and reports

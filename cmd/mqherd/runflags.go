@@ -34,6 +34,7 @@ type runOptions struct {
 	targetArg   string        // --target: URL, host:port or a name from --targets
 	targetsFile string        // --targets: file of named targets
 	serverName  string        // --server-name: TLS server name override
+	aws         awsRunFlags   // aws-iot targets: pre-flight, fleet, CloudWatch
 	target      targets.Target
 }
 
@@ -56,6 +57,7 @@ func runFlags(fs *flag.FlagSet) *runOptions {
 		strings.Join(targets.ProfileNames(), ", ")+"; see `mqherd targets`) or a name from --targets")
 	fs.StringVar(&o.targetsFile, "targets", "", "YAML file of named targets (name: {url: ..., ca: ..., ...})")
 	fs.StringVar(&o.serverName, "server-name", "", "TLS server name for the broker (default: the target's host; same as the URL's sni)")
+	o.aws.register(fs)
 	return o
 }
 
