@@ -22,6 +22,7 @@ type BootstrapConfig struct {
 	StateDir     string        // where the key, PKI and runs live (/var/lib/mqherd)
 	Binary       string        // the mqherd binary the service runs
 	Foreground   bool          // run the node in the foreground even where systemd runs
+	Finish       bool          // coordinator, after the run: upload the run directory and the final phase
 	RunArgs      []string      // coordinator: the run's scenario and target flags
 }
 
@@ -51,6 +52,16 @@ func (b BootstrapConfig) Args() []string {
 	}
 	if b.Bucket != "" {
 		a = append(a, "--bucket", b.Bucket)
+	}
+	def := DefaultBootstrapConfig()
+	if b.StateDir != def.StateDir {
+		a = append(a, "--state-dir", b.StateDir)
+	}
+	if b.Binary != def.Binary {
+		a = append(a, "--binary", b.Binary)
+	}
+	if b.Finish {
+		a = append(a, "--finish")
 	}
 	if len(b.RunArgs) > 0 {
 		a = append(append(a, "--"), b.RunArgs...)

@@ -21,6 +21,12 @@ type Uploader struct {
 	Bucket string
 }
 
+// NewUploader is an Uploader for bucket; pathStyle addresses it by path
+// (local endpoints).
+func NewUploader(cfg aws.Config, bucket string, pathStyle bool) *Uploader {
+	return &Uploader{Bucket: bucket, S3: s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle })}
+}
+
 // PutStatus writes the run's phase for `mqherd fleet status`.
 func (u *Uploader) PutStatus(ctx context.Context, st RunStatus) error {
 	b, err := json.Marshal(st)
