@@ -76,3 +76,12 @@ test-brokers: ## mosquitto and ejabberd from `mqherd broker-config`: cross-agent
 
 test-aws: ## provision (SIGINT, resume, counted through the API), status, JITP run against the emulation, CloudWatch figures, teardown, bad input (AGENTS=500)
 	bash infra/aws/test-aws.sh
+
+# EC2 fleets (infra/ec2fleet) without AWS: moto 5.2.1 from the image's python3.
+.PHONY: test-fleet test-fleet-aws
+
+test-fleet: ## mqherd bootstrap for real in a network namespace (root): 3 workers before their coordinator, key from SSM, print-fleet completes, fleet status/fetch (moto)
+	bash infra/aws/test-fleet.sh
+
+test-fleet-aws: ## fleet up (3 workers), status, down, refusals and dry run through the real SDK against moto on 127.0.0.1
+	MQHERD_MOTO=1 $(GO) test -count=1 -v -run 'Moto' ./infra/ec2fleet/

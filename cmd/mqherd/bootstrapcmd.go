@@ -19,6 +19,7 @@ func bootstrapFlags(fs *flag.FlagSet, bc *ec2fleet.BootstrapConfig) {
 	fs.IntVar(&bc.ClusterPort, "cluster-port", bc.ClusterPort, "the cluster port")
 	fs.IntVar(&bc.ListenPort, "listen-port", 0, "this node's cluster port (default: --cluster-port)")
 	fs.StringVar(&bc.Join, "join", "", "worker: the coordinator's host:port")
+	fs.StringVar(&bc.Name, "name", "", "worker: its name in the cluster (default: the instance ID from IMDS)")
 	fs.IntVar(&bc.Agents, "agents", 0, "worker: agents it will hold (open-files limit, source addresses)")
 	fs.IntVar(&bc.BrokerAddrs, "broker-addrs", bc.BrokerAddrs, "broker addresses the agents connect to")
 	fs.StringVar(&bc.KeyParameter, "key-parameter", "", "SSM SecureString parameter holding the cluster key; required")

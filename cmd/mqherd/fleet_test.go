@@ -18,7 +18,7 @@ func TestBootstrapArgsRoundTrip(t *testing.T) {
 	want.Role, want.Fleet, want.Region, want.TTL = "worker", "herd", "eu-west-1", 3*time.Hour
 	want.ClusterPort, want.ListenPort, want.Join, want.Agents, want.BrokerAddrs = 17946, 17947, "10.0.0.5:17946", 60000, 2
 	want.KeyParameter, want.Bucket, want.StateDir, want.Binary = "/mqherd/fleet/herd/cluster-key", "b", "/tmp/x", "/opt/mqherd"
-	want.Finish = true
+	want.Finish, want.Name = true, "w-1"
 	want.RunArgs = []string{"--scenario", "print-fleet", "--target", "mosquitto://10.0.0.9:8883"}
 	fs := flag.NewFlagSet("bootstrap", flag.ContinueOnError)
 	got := ec2fleet.DefaultBootstrapConfig()

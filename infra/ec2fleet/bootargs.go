@@ -15,6 +15,7 @@ type BootstrapConfig struct {
 	ClusterPort  int           // the coordinator's cluster port
 	ListenPort   int           // this node's cluster port; 0: ClusterPort
 	Join         string        // worker: the coordinator's host:port
+	Name         string        // worker: its name in the cluster; "": the instance ID (IMDS)
 	Agents       int           // worker: agents it will hold (limits, source addresses)
 	BrokerAddrs  int           // broker addresses the agents connect to
 	KeyParameter string        // SSM parameter holding the cluster key
@@ -46,6 +47,9 @@ func (b BootstrapConfig) Args() []string {
 	}
 	if b.Join != "" {
 		a = append(a, "--join", b.Join)
+	}
+	if b.Name != "" {
+		a = append(a, "--name", b.Name)
 	}
 	if b.Agents > 0 {
 		a = append(a, "--agents", fmt.Sprint(b.Agents), "--broker-addrs", fmt.Sprint(b.BrokerAddrs))

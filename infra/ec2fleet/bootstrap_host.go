@@ -125,15 +125,19 @@ func (h Host) raiseFiles(files uint64) Step {
 	if lim.Cur >= files {
 		return st.skip("already %d", lim.Cur)
 	}
-	want := syscall.Rlimit{Cur: files, Max: max(files, lim.Max)}
-	if !h.Root {
-		want = syscall.Rlimit{Cur: lim.Max, Max: lim.Max}
+	note := "not root"
+	if h.Root {
+		err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: files, Max: max(files, lim.Max)})
+		if err == nil {
+			return st.did("%d -> %d (the systemd unit sets LimitNOFILE=%d too)", lim.Cur, files, files)
+		}
+		note = fmt.Sprintf("raising the hard limit to %d: %v (no CAP_SYS_RESOURCE, e.g. in a container?)", files, err)
 	}
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &want); err != nil {
-		return st.skip("setrlimit %d: %v (fs.nr_open too low?)", want.Cur, err)
+	if lim.Cur >= lim.Max {
+		return st.skip("%d, the hard limit; %s", lim.Cur, note)
 	}
-	if !h.Root {
-		return st.did("soft %d -> %d (the hard limit; not root, so not %d)", lim.Cur, want.Cur, files)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: lim.Max, Max: lim.Max}); err != nil {
+		return st.skip("setrlimit %d: %v", lim.Max, err)
 	}
-	return st.did("%d -> %d (the systemd unit sets LimitNOFILE=%d too)", lim.Cur, files, files)
+	return st.did("soft %d -> %d, the hard limit, short of %d: %s", lim.Cur, lim.Max, files, note)
 }

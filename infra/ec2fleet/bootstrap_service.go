@@ -28,7 +28,10 @@ func nodeArgs(bc BootstrapConfig, id identity, keyFile string, sources []string)
 		a = append(a, "--name", "coordinator", "--pki", filepath.Join(bc.StateDir, "pki"), "--no-tui")
 		return append(a, bc.RunArgs...) // the run's own flags last: they win
 	}
-	name := id.instanceID
+	name := bc.Name
+	if name == "" {
+		name = id.instanceID
+	}
 	if name == "" {
 		name, _ = os.Hostname()
 	}

@@ -26,7 +26,7 @@ type Clients struct {
 // NewClients builds the clients. pathStyle addresses S3 buckets by path
 // (local endpoints such as moto need it; AWS accepts it too).
 func NewClients(cfg aws.Config, pathStyle bool) *Clients {
-	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle })
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle; o.DisableLogOutputChecksumValidationSkipped = true })
 	return &Clients{
 		EC2: ec2.NewFromConfig(cfg), S3: s3c, Presign: s3.NewPresignClient(s3c),
 		SSM: ssm.NewFromConfig(cfg), IAM: iam.NewFromConfig(cfg), STS: sts.NewFromConfig(cfg),

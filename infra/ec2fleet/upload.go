@@ -24,7 +24,7 @@ type Uploader struct {
 // NewUploader is an Uploader for bucket; pathStyle addresses it by path
 // (local endpoints).
 func NewUploader(cfg aws.Config, bucket string, pathStyle bool) *Uploader {
-	return &Uploader{Bucket: bucket, S3: s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle })}
+	return &Uploader{Bucket: bucket, S3: s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle; o.DisableLogOutputChecksumValidationSkipped = true })}
 }
 
 // PutStatus writes the run's phase for `mqherd fleet status`.
