@@ -134,6 +134,7 @@ func fleetRun(fs *flag.FlagSet, cfg *ec2fleet.Config) error {
 		return usageError{errors.New("--target embedded: the embedded broker listens on the coordinator's loopback, out of the workers' reach; give a broker address")}
 	}
 	cfg.Agents = sc.Agents
+	cfg.MsgsPerSec = sc.Profile(sc.Basis).Total.BusyMsgsPerSec * sc.Speedup // the busy hour: an upper bound of the run's rate
 	fs.Visit(func(f *flag.Flag) {
 		if slices.Contains(fleetRunFlags, f.Name) {
 			cfg.CoordinatorArgs = append(cfg.CoordinatorArgs, "--"+f.Name, f.Value.String())

@@ -15,6 +15,7 @@ type Config struct {
 	Region                  string        // AWS region (informational: the clients carry it)
 	Workers                 int           // worker instances; 0: sized from Agents (see Size)
 	Agents                  int           // the scenario's agent count, for sizing and source addresses
+	MsgsPerSec              float64       // the run's message rate (busy hour x speedup), for sizing
 	BrokerAddrs             int           // distinct broker addresses the agents connect to (1)
 	InstanceType            string        // worker instance type, e.g. c5.2xlarge
 	CoordinatorInstanceType string        // "" : InstanceType

@@ -90,22 +90,25 @@ func TestSize(t *testing.T) {
 	fewIPs := InstanceInfo{Type: "x.big", VCPUs: 64, MemoryMiB: 262144, IPv4PerENI: 2}
 	cases := []struct {
 		agents      int
+		msgs        float64
 		info        InstanceInfo
 		brokers     int
 		wantWorkers int
 		wantBound   string
 	}{
 		// (16384*0.75-512) MiB * 1024 / (21.12 KiB * 2) = 285,478 agents per worker
-		{500000, c5x2, 1, 2, "memory"},
+		{500000, 6000, c5x2, 1, 2, "memory"},
+		// the study's busy hour at x60: 360,000 msg/s; 8 x 0.5 / (0.72 x 0.6 ms) = 9,259 agents per worker
+		{500000, 360000, c5x2, 1, 55, "cpu"},
 		// (8192*0.75-512)*1024/42.24 = 136,533 per worker
-		{500000, c5x, 1, 4, "memory"},
-		{1000, c5x, 1, 1, "memory"},
+		{500000, 6000, c5x, 1, 4, "memory"},
+		{1000, 0, c5x, 1, 1, "memory"},
 		// 2 addresses per interface x 28,000 ports = 56,000 per worker
-		{500000, fewIPs, 1, 9, "source addresses"},
-		{500000, fewIPs, 4, 3, "source addresses"}, // 224,000 per worker
+		{500000, 6000, fewIPs, 1, 9, "source addresses"},
+		{500000, 6000, fewIPs, 4, 3, "source addresses"}, // 224,000 per worker
 	}
 	for _, tc := range cases {
-		s, err := Size(tc.agents, tc.info, tc.brokers)
+		s, err := Size(tc.agents, tc.msgs, tc.info, tc.brokers)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +116,7 @@ func TestSize(t *testing.T) {
 			t.Errorf("%d agents on %s (%d brokers): %+v, want %d workers bound by %s", tc.agents, tc.info.Type, tc.brokers, s, tc.wantWorkers, tc.wantBound)
 		}
 	}
-	if _, err := Size(10, tiny, 1); err == nil {
+	if _, err := Size(10, 1, tiny, 1); err == nil {
 		t.Error("a 512 MiB instance was accepted as a worker")
 	}
 }

@@ -71,6 +71,17 @@ func TestFleetRefusedMoto(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("sized from the scenario", func(t *testing.T) {
+		cfg := testConfig(t, "sized")
+		cfg.Workers, cfg.Agents, cfg.MsgsPerSec, cfg.InstanceType, cfg.DryRun = 0, 500000, 6000, "c5.2xlarge", true
+		var out bytes.Buffer
+		res, err := Up(ctx, c, cfg, testPrices, &out)
+		// moto's catalogue: c5.2xlarge has 8 vCPU, 16,384 MiB, 15 addresses per interface
+		if err != nil || res.Sizing == nil || res.Sizing.Workers != 2 || res.Sizing.Bound != "memory" ||
+			!strings.Contains(out.String(), "8 vCPU, 16384 MiB, 15 addresses per interface") {
+			t.Fatalf("sizing: %+v %v\n%s", res, err, out.String())
+		}
+	})
 	t.Run("dry run", func(t *testing.T) {
 		cfg := testConfig(t, "dry")
 		cfg.DryRun = true

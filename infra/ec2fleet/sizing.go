@@ -14,12 +14,12 @@ const (
 	// Go's heap grows to twice the live heap before a collection (GOGC=100),
 	// and a busy hour adds in-flight messages: plan for twice the idle RSS.
 	agentMemHeadroom = 2.0
-	// CPU per agent in the busy hour: `make run` (BENCHMARKS.md, "The default
-	// run"): 14.9 CPU-s for 2,000 agents and 18,386 messages at x60 in 65 s,
-	// broker in the same process; less the connects (2,000 at 1,022/s on 2
-	// cores, ~3.9 CPU-s), ~0.6 ms of CPU per message, and a busy-hour agent
-	// sends and receives ~0.0026 messages/s: ~1.5 us of CPU per second.
-	agentCPUCores = 1.5e-6
+	// CPU per message: `make run` (BENCHMARKS.md, "The default run"): 14.9
+	// CPU-s for 2,000 agents and 18,386 messages in 65 s, the broker in the
+	// same process; less the connects (2,000 at ~2 ms of CPU each: 1,022/s
+	// on 2 cores, "Issue 2 targets"), ~11 CPU-s, ~0.6 ms per message. An
+	// upper bound for the load side: it includes the broker's share.
+	cpuPerMessage = 0.6e-3
 	// Keep a worker's CPU at half its vCPUs: a saturated worker sends late
 	// and misses cluster probes (ARCHITECTURE.md, Cluster).
 	cpuTarget = 0.5
@@ -52,10 +52,11 @@ type Sizing struct {
 	Bound     string // memory, cpu, source addresses or open files
 }
 
-// Size plans agents over workers of one instance type from the per-agent
-// figures above; brokerAddrs is how many broker addresses the agents use
-// (each source address reaches each broker address ~28k times).
-func Size(agents int, info InstanceInfo, brokerAddrs int) (Sizing, error) {
+// Size plans agents over workers of one instance type from the figures
+// above; msgsPerSec is the whole run's message rate (the scenario's busy
+// hour times its speedup), brokerAddrs how many broker addresses the agents
+// use (each source address reaches each broker address ~28k times).
+func Size(agents int, msgsPerSec float64, info InstanceInfo, brokerAddrs int) (Sizing, error) {
 	if info.VCPUs < 1 || info.MemoryMiB <= osReserveMiB {
 		return Sizing{}, fmt.Errorf("instance type %s: %d vCPU, %d MiB: too small for a worker", info.Type, info.VCPUs, info.MemoryMiB)
 	}
@@ -64,7 +65,7 @@ func Size(agents int, info InstanceInfo, brokerAddrs int) (Sizing, error) {
 		n    float64
 	}{
 		{"memory", (float64(info.MemoryMiB)*memTarget - osReserveMiB) * 1024 / (agentRSSKiB * agentMemHeadroom)},
-		{"cpu", float64(info.VCPUs) * cpuTarget / agentCPUCores},
+		{"cpu", cpuBound(info.VCPUs, msgsPerSec/float64(max(1, agents)))},
 		{"source addresses", float64(max(1, info.IPv4PerENI) * portsPerSource * max(1, brokerAddrs))},
 		{"open files", filesPerProcess - 1000},
 	}
@@ -86,4 +87,13 @@ func Size(agents int, info InstanceInfo, brokerAddrs int) (Sizing, error) {
 func SourceAddrs(agents, brokerAddrs int) int {
 	per := portsPerSource * max(1, brokerAddrs)
 	return max(1, (agents+per-1)/per)
+}
+
+// cpuBound is how many agents sending perAgent messages a second keep
+// vCPUs at cpuTarget.
+func cpuBound(vcpus int, perAgent float64) float64 {
+	if perAgent <= 0 {
+		return math.MaxInt32
+	}
+	return float64(vcpus) * cpuTarget / (perAgent * cpuPerMessage)
 }

@@ -108,13 +108,13 @@ func (c *Clients) plan(ctx context.Context, cfg *Config, prices PriceList, w io.
 // size fills workers and agents per worker, from --workers or the figures.
 func (p *plan) size(info InstanceInfo, w io.Writer) error {
 	if p.workers == 0 {
-		s, err := Size(p.cfg.Agents, info, p.cfg.BrokerAddrs)
+		s, err := Size(p.cfg.Agents, p.cfg.MsgsPerSec, info, p.cfg.BrokerAddrs)
 		if err != nil {
 			return err
 		}
 		p.sizing, p.workers = &s, s.Workers
-		fmt.Fprintf(w, "sizing: %d agents on %s (%d vCPU, %d MiB): %d agents per worker (bound: %s) -> %d workers\n",
-			p.cfg.Agents, info.Type, info.VCPUs, info.MemoryMiB, s.PerWorker, s.Bound, s.Workers)
+		fmt.Fprintf(w, "sizing: %d agents at %.0f msg/s on %s (%d vCPU, %d MiB, %d addresses per interface): %d agents per worker (bound: %s) -> %d workers\n",
+			p.cfg.Agents, p.cfg.MsgsPerSec, info.Type, info.VCPUs, info.MemoryMiB, info.IPv4PerENI, s.PerWorker, s.Bound, s.Workers)
 	}
 	p.perWorker = (p.cfg.Agents + p.workers - 1) / max(1, p.workers)
 	if p.cfg.Spot && !info.SupportSpot && len(info.Archs) > 0 {
