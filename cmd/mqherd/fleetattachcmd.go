@@ -34,7 +34,7 @@ func fleetAttachCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	st, err := ec2fleet.FleetStatus(ctx, c, name, ec2fleet.PriceList{}, 7946)
+	st, err := ec2fleet.FleetStatus(ctx, c, name, ec2fleet.PriceList{}, 0)
 	if err != nil {
 		return err
 	}

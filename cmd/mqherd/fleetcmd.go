@@ -110,7 +110,8 @@ func fleetStatusCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.SetOutput(stderr)
 	var af awsFlags
 	af.register(fs)
-	port := fs.Int("cluster-port", 7946, "the fleet's cluster port (to tell whether the coordinator is reachable)")
+	port := fs.Int("cluster-port", 7946, "the fleet's cluster port")
+	probe := fs.Bool("probe", false, "try a TCP connect to the coordinator's cluster port (normally closed from outside the fleet)")
 	name, err := fleetName(fs, args)
 	if err != nil {
 		return err
@@ -123,7 +124,11 @@ func fleetStatusCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	st, err := ec2fleet.FleetStatus(ctx, c, name, prices, *port)
+	probePort := 0
+	if *probe {
+		probePort = *port
+	}
+	st, err := ec2fleet.FleetStatus(ctx, c, name, prices, probePort)
 	if err != nil {
 		return err
 	}

@@ -38,9 +38,10 @@ func (c *Clients) dryRun(ctx context.Context, p *plan, w io.Writer) []string {
 		lines = append(lines, line)
 		fmt.Fprintln(w, "  "+line)
 	}
-	for _, s := range []string{"iam:CreateRole/CreateInstanceProfile", "s3:CreateBucket/PutObject", "ssm:PutParameter",
-		"ec2:AuthorizeSecurityGroupIngress", "ec2:ModifyInstanceAttribute"} {
-		line := s + ": not checked (no dry run for it)"
+	for _, s := range []string{"iam:CreateRole/CreateInstanceProfile: not checked (IAM has no dry run)",
+		"s3:CreateBucket/PutObject: not checked (S3 has no dry run)", "ssm:PutParameter: not checked (SSM has no dry run)",
+		"ec2:AuthorizeSecurityGroupIngress, ec2:ModifyInstanceAttribute: not checked (they act on a group and instances a dry run does not create)"} {
+		line := s
 		lines = append(lines, line)
 		fmt.Fprintln(w, "  "+line)
 	}

@@ -290,7 +290,7 @@ func checkStorage(t *testing.T, c *Clients, fleet string, cfg Config) {
 func checkStatusFetchDown(t *testing.T, c *Clients, fleet string) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := FleetStatus(ctx, c, fleet, testPrices, 7946)
+	st, err := FleetStatus(ctx, c, fleet, testPrices, 0)
 	if err != nil || len(st.Instances) != 4 || st.Run != nil {
 		t.Fatalf("status: %+v %v", st, err)
 	}
@@ -304,7 +304,7 @@ func checkStatusFetchDown(t *testing.T, c *Clients, fleet string) {
 	if err := up.PutStatus(ctx, RunStatus{Phase: "finished", Since: time.Now(), Detail: "exit 0"}); err != nil {
 		t.Fatal(err)
 	}
-	if st, err = FleetStatus(ctx, c, fleet, testPrices, 7946); err != nil || st.Run == nil || st.Run.Phase != "finished" {
+	if st, err = FleetStatus(ctx, c, fleet, testPrices, 0); err != nil || st.Run == nil || st.Run.Phase != "finished" {
 		t.Fatalf("status after the run: %+v %v", st, err)
 	}
 	var out bytes.Buffer

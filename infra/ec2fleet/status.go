@@ -39,7 +39,10 @@ type Status struct {
 }
 
 // FleetStatus gathers the instances, the run's phase and the cost so far.
-func FleetStatus(ctx context.Context, c *Clients, fleet string, prices PriceList, clusterPort int) (*Status, error) {
+// probePort > 0 also tries a TCP connect to the coordinator's cluster port
+// (from outside the fleet it is normally closed); 0 sends nothing to the
+// instances.
+func FleetStatus(ctx context.Context, c *Clients, fleet string, prices PriceList, probePort int) (*Status, error) {
 	account, err := c.account(ctx)
 	if err != nil {
 		return nil, err
@@ -53,7 +56,11 @@ func FleetStatus(ctx context.Context, c *Clients, fleet string, prices PriceList
 	if st.Run, err = c.runStatus(ctx, st.Bucket); err != nil {
 		return nil, err
 	}
-	st.Reachable = reachability(coordinator(st.Instances), clusterPort)
+	st.Reachable = "not checked from here (the cluster port is open only inside the fleet's group; --probe tries a connect): " +
+		"the coordinator's log shows the workers as they join (`mqherd fleet attach`)"
+	if probePort > 0 {
+		st.Reachable = reachability(coordinator(st.Instances), probePort)
+	}
 	return st, nil
 }
 
