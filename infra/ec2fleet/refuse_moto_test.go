@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // TestFleetRefusedMoto: each bad input is refused with an error that names
@@ -71,6 +73,20 @@ func TestFleetRefusedMoto(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("failure after creating rolls back", func(t *testing.T) {
+		cfg := testConfig(t, "rollback")
+		var out bytes.Buffer
+		_, err := Up(ctx, failSecondFleet(t, c), cfg, testPrices, &out)
+		if err == nil || !strings.Contains(err.Error(), "everything this run created was removed") ||
+			!strings.Contains(out.String(), "removed 1 coordinator instances") ||
+			!strings.Contains(out.String(), "removed security group") || !strings.Contains(out.String(), "removed IAM role") {
+			t.Fatalf("up with a missing key pair: %v\n%s", err, out.String())
+		}
+		t.Logf("up:\n%s", out.String())
+		if got := takeInventory(t, c, "rollback"); got != (inventory{}) {
+			t.Errorf("left behind: %+v", got)
+		}
+	})
 	t.Run("sized from the scenario", func(t *testing.T) {
 		cfg := testConfig(t, "sized")
 		cfg.Workers, cfg.Agents, cfg.MsgsPerSec, cfg.InstanceType, cfg.DryRun = 0, 500000, 6000, "c5.2xlarge", true
@@ -99,6 +115,27 @@ func TestFleetRefusedMoto(t *testing.T) {
 			t.Errorf("dry run created %+v", got)
 		}
 	})
+}
+
+// failSecondFleet is c whose second CreateFleet (the workers') fails as
+// AWS does when it has no capacity: moto never does.
+func failSecondFleet(t *testing.T, c *Clients) *Clients {
+	t.Helper()
+	calls := 0
+	inject := func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("failSecondFleet",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				if awsmiddleware.GetOperationName(ctx) == "CreateFleet" {
+					if calls++; calls == 2 {
+						return middleware.InitializeOutput{}, middleware.Metadata{}, errors.New("injected: InsufficientInstanceCapacity")
+					}
+				}
+				return next.HandleInitialize(ctx, in)
+			}), middleware.Before)
+	}
+	failing := *c
+	failing.EC2 = ec2.New(c.EC2.Options(), func(o *ec2.Options) { o.APIOptions = append(o.APIOptions, inject) })
+	return &failing
 }
 
 // subnetWithoutRoute is a subnet of a new VPC with only the local route.
