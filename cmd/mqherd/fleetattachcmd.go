@@ -21,7 +21,7 @@ import (
 func fleetAttachCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("attach", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var af awsFlags
+	var af fleetAWSFlags
 	af.register(fs)
 	user := fs.String("user", "ec2-user", "SSH user of the AMI (Amazon Linux: ec2-user)")
 	identity := fs.String("i", "", "SSH private key of the fleet's --key-name")

@@ -38,12 +38,12 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return subs[args[0]](ctx, args[1:], stdout, stderr)
 }
 
-// awsFlags are the account, region and price flags every fleet command has.
-type awsFlags struct {
+// fleetAWSFlags are the account, region and price flags every fleet command has.
+type fleetAWSFlags struct {
 	region, profile, prices string
 }
 
-func (a *awsFlags) register(fs *flag.FlagSet) {
+func (a *fleetAWSFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.region, "region", "", "AWS region (default: AWS_REGION or the profile's)")
 	fs.StringVar(&a.profile, "profile", "", "AWS shared-config profile (default: AWS_PROFILE or the standard chain)")
 	fs.StringVar(&a.prices, "prices", "", "price file with ec2_on_demand instance-hour prices (default: the built-in list prices)")
@@ -51,7 +51,7 @@ func (a *awsFlags) register(fs *flag.FlagSet) {
 
 // clients loads the AWS configuration (credentials and region checked
 // before anything is sent) and builds the clients.
-func (a *awsFlags) clients(ctx context.Context) (*ec2fleet.Clients, error) {
+func (a *fleetAWSFlags) clients(ctx context.Context) (*ec2fleet.Clients, error) {
 	cfg, err := awsiot.Load(ctx, awsiot.Options{Region: a.region, Profile: a.profile})
 	if err != nil {
 		return nil, err
@@ -66,7 +66,7 @@ func localEndpoint(cfg aws.Config) bool {
 }
 
 // priceList reads the price file's instance-hour prices.
-func (a *awsFlags) priceList(stderr io.Writer) (ec2fleet.PriceList, error) {
+func (a *fleetAWSFlags) priceList(stderr io.Writer) (ec2fleet.PriceList, error) {
 	p, err := reports.LoadPrices(a.prices)
 	if err != nil {
 		return ec2fleet.PriceList{}, usageError{err}
@@ -108,7 +108,7 @@ func fleetName(fs *flag.FlagSet, args []string) (string, error) {
 func fleetStatusCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var af awsFlags
+	var af fleetAWSFlags
 	af.register(fs)
 	port := fs.Int("cluster-port", 7946, "the fleet's cluster port")
 	probe := fs.Bool("probe", false, "try a TCP connect to the coordinator's cluster port (normally closed from outside the fleet)")
@@ -142,7 +142,7 @@ func fleetStatusCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 func fleetDownCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("down", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var af awsFlags
+	var af fleetAWSFlags
 	af.register(fs)
 	discard := fs.Bool("discard-runs", false, "delete run files in the fleet's bucket that were not fetched (else down stops before the bucket)")
 	name, err := fleetName(fs, args)
@@ -159,7 +159,7 @@ func fleetDownCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 func fleetFetchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fetch", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var af awsFlags
+	var af fleetAWSFlags
 	af.register(fs)
 	out := fs.String("out", "runs", "directory that receives the run directories")
 	name, err := fleetName(fs, args)

@@ -18,7 +18,7 @@ import (
 // fleetRunFlags are the run's flags `fleet up` passes to the coordinator.
 var fleetRunFlags = []string{"scenario", "agents", "duration", "speedup", "seed", "target", "server-name", "services", "loss-grace"}
 
-func fleetUpFlags(fs *flag.FlagSet, cfg *ec2fleet.Config, af *awsFlags) (binary *string) {
+func fleetUpFlags(fs *flag.FlagSet, cfg *ec2fleet.Config, af *fleetAWSFlags) (binary *string) {
 	af.register(fs)
 	fs.StringVar(&cfg.Name, "name", "", "fleet name (1-20 of a-z, 0-9, '-'); every resource is tagged mqherd:fleet=NAME; required")
 	fs.IntVar(&cfg.Workers, "workers", 0, "worker instances (default: sized from the scenario's agents and the instance type)")
@@ -53,7 +53,7 @@ func fleetUpCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flag.NewFlagSet("up", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := ec2fleet.DefaultConfig()
-	var af awsFlags
+	var af fleetAWSFlags
 	binary := fleetUpFlags(fs, &cfg, &af)
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
