@@ -17,7 +17,7 @@ import (
 )
 
 // fleetCmd is `mqherd fleet up|status|down|attach|fetch`: a load fleet on
-// EC2 (infra/ec2fleet; docs/ec2-runbook.md).
+// EC2 (infra/ec2fleet; README, EC2 runbook).
 func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	subs := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"up": fleetUpCmd, "status": fleetStatusCmd, "down": fleetDownCmd, "attach": fleetAttachCmd, "fetch": fleetFetchCmd,
@@ -29,7 +29,7 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			"  down    remove everything tagged with the fleet (idempotent)\n"+
 			"  attach  follow the coordinator's progress over SSH\n"+
 			"  fetch   download the run directory the coordinator uploaded\n\n"+
-			"Run 'mqherd fleet <sub> -h' for its flags; see docs/ec2-runbook.md.")
+			"Run 'mqherd fleet <sub> -h' for its flags; see the README, EC2 runbook.")
 		if len(args) == 0 {
 			return usageError{errors.New("fleet: a subcommand is required")}
 		}

@@ -40,7 +40,7 @@ func commands() []command {
 		{"targets", "list the target profiles (embedded, mosquitto, ejabberd, aws-iot, generic) and their limits", targetsCmd},
 		{"broker-config", "write a mosquitto or ejabberd configuration from the PKI (mutual TLS, own-topics ACL)", brokerConfigCmd},
 		{"aws", "AWS IoT Core: provision, status, teardown, policy, preflight of the fleet the PKI defines", awsCmd},
-		{"fleet", "launch, watch and tear down a load fleet on EC2: up, status, down, attach, fetch (docs/ec2-runbook.md)", fleetCmd},
+		{"fleet", "launch, watch and tear down a load fleet on EC2: up, status, down, attach, fetch (README: EC2 runbook)", fleetCmd},
 		{"bootstrap", "an EC2 instance's boot step: tune the host, read the cluster key from SSM, start the worker or coordinator", bootstrapCmd},
 		{"version", "print the version", versionCmd},
 	}

@@ -53,7 +53,7 @@ func dryRunVerdict(err error) string {
 	case code == "DryRunOperation":
 		return "allowed (DryRunOperation)"
 	case code == "UnauthorizedOperation":
-		return "DENIED (UnauthorizedOperation): add it to your IAM policy (docs/ec2-runbook.md)"
+		return "DENIED (UnauthorizedOperation): add it to your IAM policy (README: EC2 runbook)"
 	case err == nil:
 		return "answered without DryRunOperation (the endpoint ignored DryRun?)"
 	default:
