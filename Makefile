@@ -74,8 +74,9 @@ test-brokers: ## mosquitto and ejabberd from `mqherd broker-config`: cross-agent
 # 127.0.0.1. Nothing reaches AWS.
 .PHONY: test-aws
 
-test-aws: ## provision (SIGINT, resume, counted through the API), status, JITP run against the emulation, CloudWatch figures, teardown, bad input (AGENTS=500)
+test-aws: ## AWS IoT: provision (SIGINT, resume, counted through the API), status, JITP run against the emulation, CloudWatch figures, teardown, bad input (AGENTS=500); then test-fleet-aws
 	bash infra/aws/test-aws.sh
+	$(MAKE) test-fleet-aws
 
 # EC2 fleets (infra/ec2fleet) without AWS: moto 5.2.1 from the image's python3.
 .PHONY: test-fleet test-fleet-aws
