@@ -14,6 +14,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/mqherd/mqherd/infra/pki"
 )
 
 // checkpointVersion is the format version of checkpoint files.
@@ -259,4 +261,13 @@ func mapsKeys(m map[string]bool, more []string) func(func(string) bool) {
 			}
 		}
 	}
+}
+
+// checkpoint opens fleet's checkpoint for this account's region and the PKI
+// of auth, at *path or, when that is empty, at the default path it sets.
+func (a *Account) checkpoint(auth *pki.Authority, path *string, fleet string) (*checkpoint, error) {
+	if *path == "" {
+		*path = defaultCheckpointPath(auth.Dir, a.region, fleet)
+	}
+	return openCheckpoint(*path, auth.Dir, rootFingerprint(auth.Root), a.region, fleet)
 }

@@ -123,10 +123,7 @@ func Provision(ctx context.Context, a *Account, auth *pki.Authority, cfg Provisi
 	if errs := cfg.Validate(); len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	if cfg.Checkpoint == "" {
-		cfg.Checkpoint = defaultCheckpointPath(auth.Dir, a.region, cfg.Fleet)
-	}
-	cp, err := openCheckpoint(cfg.Checkpoint, auth.Dir, rootFingerprint(auth.Root), a.region, cfg.Fleet)
+	cp, err := a.checkpoint(auth, &cfg.Checkpoint, cfg.Fleet)
 	if err != nil {
 		return nil, err
 	}

@@ -58,10 +58,7 @@ func Status(ctx context.Context, a *Account, auth *pki.Authority, cfg StatusConf
 	if err := CheckFleet(cfg.Fleet); err != nil {
 		return nil, err
 	}
-	if cfg.Checkpoint == "" {
-		cfg.Checkpoint = defaultCheckpointPath(auth.Dir, a.region, cfg.Fleet)
-	}
-	cp, err := openCheckpoint(cfg.Checkpoint, auth.Dir, rootFingerprint(auth.Root), a.region, cfg.Fleet)
+	cp, err := a.checkpoint(auth, &cfg.Checkpoint, cfg.Fleet)
 	if err != nil {
 		return nil, err
 	}

@@ -196,26 +196,18 @@ func (r *MemoryRegistry) CreateThing(_ context.Context, name string, attributes 
 
 // AttachPolicy attaches the policy name to the certificate certARN.
 func (r *MemoryRegistry) AttachPolicy(_ context.Context, name, certARN string) error {
-	err := r.begin()
-	defer r.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	c, err := r.byARN(certARN)
-	if err != nil {
-		return err
-	}
-	if _, ok := r.policies[name]; !ok {
-		return fmt.Errorf("attach policy %s: %w", name, ErrNotFound)
-	}
-	if !slices.Contains(c.Policies, name) {
-		c.Policies = append(c.Policies, name)
-	}
-	return nil
+	return r.attach("policy", name, certARN, func(c *Certificate) *[]string { return &c.Policies },
+		func(name string) bool { _, ok := r.policies[name]; return ok })
 }
 
 // AttachThing attaches the thing name to the certificate certARN.
 func (r *MemoryRegistry) AttachThing(_ context.Context, name, certARN string) error {
+	return r.attach("thing", name, certARN, func(c *Certificate) *[]string { return &c.Things },
+		func(name string) bool { _, ok := r.things[name]; return ok })
+}
+
+// attach adds name to the list of certARN that list picks, if exists(name).
+func (r *MemoryRegistry) attach(what, name, certARN string, list func(*Certificate) *[]string, exists func(string) bool) error {
 	err := r.begin()
 	defer r.mu.Unlock()
 	if err != nil {
@@ -225,11 +217,11 @@ func (r *MemoryRegistry) AttachThing(_ context.Context, name, certARN string) er
 	if err != nil {
 		return err
 	}
-	if _, ok := r.things[name]; !ok {
-		return fmt.Errorf("attach thing %s: %w", name, ErrNotFound)
+	if !exists(name) {
+		return fmt.Errorf("attach %s %s: %w", what, name, ErrNotFound)
 	}
-	if !slices.Contains(c.Things, name) {
-		c.Things = append(c.Things, name)
+	if l := list(c); !slices.Contains(*l, name) {
+		*l = append(*l, name)
 	}
 	return nil
 }
