@@ -7,9 +7,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	"github.com/aws/aws-sdk-go-v2/service/iot/types"
+
+	"github.com/mqherd/mqherd/infra/pki"
 )
 
-// registerCAs registers the shard intermediates the fleet needs as CA
+// registerCAs registers the intermediates the fleet needs (agent shards,
+// the workers' service intermediates) as CA
 // certificates, ACTIVE, in SNI_ONLY mode: that mode needs no verification
 // certificate (no registration-code round trip), lets the same shards be
 // registered in several accounts and regions (DEFAULT mode allows one
@@ -19,20 +22,20 @@ import (
 // A CA that exists is made ACTIVE (and given the template) with
 // UpdateCACertificate.
 func (p *provisioner) registerCAs(ctx context.Context) error {
-	for _, n := range shardsFor(p.cfg.Agents, p.cfg.ShardSize, p.cfg.ServiceIDs) {
-		known := read(p.cp, func(f *checkpointFile) bool { _, ok := f.CAs[n]; return ok })
+	for _, i := range issuersFor(p.cfg.Agents, p.cfg.ShardSize, p.cfg.ServiceIDs) {
+		known := read(p.cp, func(f *checkpointFile) bool { _, ok := f.ca(i); return ok })
 		if known && p.cfg.Mode == ModeRegister {
 			continue
 		}
-		if err := p.registerCA(ctx, n); err != nil {
+		if err := p.registerCA(ctx, i); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (p *provisioner) registerCA(ctx context.Context, n int) error {
-	shard, err := p.auth.Shard(n)
+func (p *provisioner) registerCA(ctx context.Context, i pki.Issuer) error {
+	shard, err := p.auth.Issuer(i)
 	if err != nil {
 		return err
 	}
@@ -53,18 +56,18 @@ func (p *provisioner) registerCA(ctx context.Context, n int) error {
 	switch {
 	case err == nil:
 		p.sum.add(false, cas)
-		p.cp.update(func(f *checkpointFile) { f.CAs[n] = caRecord{ID: id, Created: true} })
+		p.cp.update(func(f *checkpointFile) { f.setCA(i, caRecord{ID: id, Created: true}) })
 		return nil
 	case !errors.As(err, &exists):
-		return p.a.fatal("RegisterCACertificate shard "+itoa(n), err)
+		return p.a.fatal("RegisterCACertificate "+i.String(), err)
 	}
 	if exists.ResourceId != nil {
 		id = *exists.ResourceId
 	}
 	p.sum.add(true, cas)
-	p.cp.update(func(f *checkpointFile) { f.CAs[n] = caRecord{ID: id, Created: f.CAs[n].Created} })
+	p.cp.update(func(f *checkpointFile) { old, _ := f.ca(i); f.setCA(i, caRecord{ID: id, Created: old.Created}) })
 	if err := p.updateCA(ctx, id); err != nil {
-		return p.a.fatal("UpdateCACertificate shard "+itoa(n), err)
+		return p.a.fatal("UpdateCACertificate "+i.String(), err)
 	}
 	return nil
 }

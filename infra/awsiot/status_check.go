@@ -146,13 +146,13 @@ func (s *surveyor) cas(ctx context.Context, auth *pki.Authority) error {
 	if !s.cfg.usesCAs() {
 		return nil
 	}
-	for _, n := range shardsFor(s.cfg.Agents, s.cfg.ShardSize, s.cfg.ServiceIDs) {
-		name := "shard-" + pad3(n)
-		if !shardOnDisk(auth.Dir, n) {
+	for _, i := range issuersFor(s.cfg.Agents, s.cfg.ShardSize, s.cfg.ServiceIDs) {
+		name := i.String()
+		if !auth.HasIssuer(i) {
 			s.st.CAs.expect(name, false)
 			continue
 		}
-		shard, err := auth.Shard(n)
+		shard, err := auth.Issuer(i)
 		if err != nil {
 			return err
 		}
@@ -190,8 +190,6 @@ func (s *surveyor) checkCA(name string, d *iot.DescribeCACertificateOutput) {
 		s.st.Notes = append(s.st.Notes, "CA "+name+" has no just-in-time provisioning template")
 	}
 }
-
-func pad3(n int) string { return strings.Repeat("0", max(0, 3-len(itoa(n)))) + itoa(n) }
 
 // things lists the things with the fleet attribute.
 func (s *surveyor) things(ctx context.Context, _ *pki.Authority) error {
@@ -287,11 +285,11 @@ func certIDOf(arn string) string {
 func (s *surveyor) certificates(ctx context.Context, auth *pki.Authority) error {
 	found := map[string]bool{}
 	if s.cfg.usesCAs() {
-		for _, n := range shardsFor(s.cfg.Agents, s.cfg.ShardSize, s.cfg.ServiceIDs) {
-			if !shardOnDisk(auth.Dir, n) {
+		for _, i := range issuersFor(s.cfg.Agents, s.cfg.ShardSize, s.cfg.ServiceIDs) {
+			if !auth.HasIssuer(i) {
 				continue
 			}
-			shard, err := auth.Shard(n)
+			shard, err := auth.Issuer(i)
 			if err != nil {
 				return err
 			}
