@@ -18,9 +18,11 @@ import (
 // registered in several accounts and regions (DEFAULT mode allows one
 // account per region), and its only requirement, that devices send SNI, is
 // one mqherd always meets (the aws-iot target profile sends it always).
-// In ModeJITP each CA also gets auto-registration and the JITP template.
-// A CA that exists is made ACTIVE (and given the template) with
-// UpdateCACertificate.
+// In ModeJITP each agent shard's CA also gets auto-registration and the
+// JITP template; a service intermediate never does (its few certificates
+// are registered one by one, and a template would provision whatever name
+// its holder signs, agents included). A CA that exists is made ACTIVE (and
+// given the template, or none) with UpdateCACertificate.
 func (p *provisioner) registerCAs(ctx context.Context) error {
 	for _, i := range issuersFor(p.cfg.Agents, p.cfg.ShardSize, p.cfg.ServiceIDs) {
 		known := read(p.cp, func(f *checkpointFile) bool { _, ok := f.ca(i); return ok })
@@ -41,7 +43,8 @@ func (p *provisioner) registerCA(ctx context.Context, i pki.Issuer) error {
 	}
 	in := &iot.RegisterCACertificateInput{CaCertificate: aws.String(pemOf(shard.Cert.Raw)), SetAsActive: true,
 		CertificateMode: types.CertificateModeSniOnly, Tags: fleetTags(p.cfg.Fleet)}
-	if p.cfg.Mode == ModeJITP {
+	jitp := p.jitpCA(i)
+	if jitp {
 		in.AllowAutoRegistration, in.RegistrationConfig = true, p.registration()
 	}
 	id := certificateID(shard.Cert.Raw)
@@ -66,18 +69,25 @@ func (p *provisioner) registerCA(ctx context.Context, i pki.Issuer) error {
 	}
 	p.sum.add(true, cas)
 	p.cp.update(func(f *checkpointFile) { old, _ := f.ca(i); f.setCA(i, caRecord{ID: id, Created: old.Created}) })
-	if err := p.updateCA(ctx, id); err != nil {
+	if err := p.updateCA(ctx, id, jitp); err != nil {
 		return p.a.fatal("UpdateCACertificate "+i.String(), err)
 	}
 	return nil
 }
 
-// updateCA makes an existing CA ACTIVE and, in ModeJITP, sets its
-// auto-registration and template.
-func (p *provisioner) updateCA(ctx context.Context, id string) error {
+// jitpCA reports whether CA i provisions just in time: an agent shard in
+// ModeJITP.
+func (p *provisioner) jitpCA(i pki.Issuer) bool { return p.cfg.Mode == ModeJITP && !i.IsService() }
+
+// updateCA makes an existing CA ACTIVE and, if jitp, sets its
+// auto-registration and template (a service intermediate's is disabled).
+func (p *provisioner) updateCA(ctx context.Context, id string, jitp bool) error {
 	in := &iot.UpdateCACertificateInput{CertificateId: aws.String(id), NewStatus: types.CACertificateStatusActive}
-	if p.cfg.Mode == ModeJITP {
+	switch {
+	case jitp:
 		in.NewAutoRegistrationStatus, in.RegistrationConfig = types.AutoRegistrationStatusEnable, p.registration()
+	case p.cfg.Mode == ModeJITP:
+		in.NewAutoRegistrationStatus = types.AutoRegistrationStatusDisable
 	}
 	return p.call(ctx, "UpdateCACertificate", func(ctx context.Context) error {
 		_, err := p.a.iot.UpdateCACertificate(ctx, in)

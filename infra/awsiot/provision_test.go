@@ -229,4 +229,18 @@ func TestPoliciesAndTemplateAsAWSStoresThem(t *testing.T) {
 		ca.CertificateDescription.CertificateMode != "SNI_ONLY" {
 		t.Errorf("shard CA: %+v %+v", ca.CertificateDescription, ca.RegistrationConfig)
 	}
+	// w0's service intermediate is registered, but provisions nothing just
+	// in time: with a template, whoever holds its key (w0) could have any
+	// name provisioned, agents included.
+	svc, err := fx.auth.Issuer(pki.ServiceIssuer("w0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err = fx.api.DescribeCACertificate(context.Background(), &iot.DescribeCACertificateInput{CertificateId: aws.String(certificateID(svc.Cert.Raw))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ca.CertificateDescription.AutoRegistrationStatus == "ENABLE" || ca.CertificateDescription.Status != "ACTIVE" {
+		t.Errorf("w0's service CA: %+v %+v, want ACTIVE without auto-registration", ca.CertificateDescription, ca.RegistrationConfig)
+	}
 }

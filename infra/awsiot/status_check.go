@@ -162,7 +162,7 @@ func (s *surveyor) cas(ctx context.Context, auth *pki.Authority) error {
 		}
 		s.st.CAs.expect(name, d != nil)
 		if d != nil {
-			s.checkCA(name, d)
+			s.checkCA(i, d)
 		}
 	}
 	return nil
@@ -182,12 +182,18 @@ func (s *surveyor) describeCA(ctx context.Context, id string) (*iot.DescribeCACe
 	return out, err
 }
 
-func (s *surveyor) checkCA(name string, d *iot.DescribeCACertificateOutput) {
+func (s *surveyor) checkCA(i pki.Issuer, d *iot.DescribeCACertificateOutput) {
+	name := i.String()
 	if d.CertificateDescription != nil && d.CertificateDescription.Status != types.CACertificateStatusActive {
 		s.st.Notes = append(s.st.Notes, "CA "+name+" is "+string(d.CertificateDescription.Status)+", not ACTIVE")
 	}
-	if s.cfg.Mode == ModeJITP && (d.RegistrationConfig == nil || aws.ToString(d.RegistrationConfig.TemplateBody) == "") {
+	template := d.RegistrationConfig != nil && aws.ToString(d.RegistrationConfig.TemplateBody) != ""
+	switch {
+	case s.cfg.Mode == ModeJITP && !i.IsService() && !template:
 		s.st.Notes = append(s.st.Notes, "CA "+name+" has no just-in-time provisioning template")
+	case i.IsService() && d.CertificateDescription != nil && d.CertificateDescription.AutoRegistrationStatus == types.AutoRegistrationStatusEnable:
+		s.st.Notes = append(s.st.Notes, "CA "+name+" (a worker's print services) provisions just in time: its holder could provision any name; "+
+			"mqherd aws provision disables it")
 	}
 }
 
