@@ -82,12 +82,8 @@ func (re *reassignment) add(runID, lost string, p wire.Assignment) {
 }
 
 func (c *ClusterRun) sendTakeover(name string, t *wire.Takeover) error {
-	for _, r := range t.Agents {
-		shards, err := c.cfg.Assignments.Shards(r)
-		if err != nil {
-			return err
-		}
-		t.Shards = append(t.Shards, shards...)
+	if err := c.addMaterial(t); err != nil {
+		return err
 	}
 	b, err := wire.Encode(wire.KindTakeover, t)
 	if err != nil {
@@ -99,6 +95,20 @@ func (c *ClusterRun) sendTakeover(name string, t *wire.Takeover) error {
 	c.mu.Lock()
 	c.owned[name] = append(c.owned[name], t.Agents...)
 	c.mu.Unlock()
+	return nil
+}
+
+// addMaterial adds to t the certificate material of exactly the agents it
+// hands over: whole shards as material, the agents of a shard the survivor
+// shares with others as leaves.
+func (c *ClusterRun) addMaterial(t *wire.Takeover) error {
+	for _, r := range t.Agents {
+		shards, leaves, err := c.cfg.Assignments.Material(r)
+		if err != nil {
+			return err
+		}
+		t.Shards, t.Leaves = append(t.Shards, shards...), append(t.Leaves, leaves...)
+	}
 	return nil
 }
 

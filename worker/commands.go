@@ -117,7 +117,7 @@ func (n *workerNode) build(a *wire.Assign) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	fleet, err := pki.FleetFromMaterial(a.RootPEM, a.Shards, a.ShardSize)
+	fleet, err := pki.FleetFromAssign(a)
 	if err != nil {
 		return nil, err
 	}

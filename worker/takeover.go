@@ -9,10 +9,10 @@ import (
 	"github.com/mqherd/mqherd/scenarios"
 )
 
-// materialAdder is implemented by identities that can take more shards
+// materialAdder is implemented by identities that can take more agents
 // (pki.Fleet built from an assignment's material).
 type materialAdder interface {
-	AddMaterial([]wire.ShardMaterial) error
+	AddMaterial([]wire.ShardMaterial, []wire.ShardLeaves) error
 }
 
 // Takeover makes this worker the owner of agents a lost worker held, while
@@ -29,12 +29,12 @@ type materialAdder interface {
 // It returns how many of the worker's agents are connected and how long
 // connecting the new ones took.
 func (w *Worker) Takeover(ctx context.Context, t wire.Takeover) (int, time.Duration, error) {
-	if len(t.Shards) > 0 {
+	if len(t.Shards) > 0 || len(t.Leaves) > 0 {
 		adder, ok := w.cfg.Identities.(materialAdder)
 		if !ok {
 			return 0, 0, fmt.Errorf("worker %s: cannot take shard material", w.cfg.Name)
 		}
-		if err := adder.AddMaterial(t.Shards); err != nil {
+		if err := adder.AddMaterial(t.Shards, t.Leaves); err != nil {
 			return 0, 0, err
 		}
 	}

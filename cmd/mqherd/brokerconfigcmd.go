@@ -34,7 +34,7 @@ func brokerConfigCmd(_ context.Context, args []string, stdout, stderr io.Writer)
 	fs.StringVar(&o.Out, "out", "", "directory for the configuration, certificates and start.sh (required; created 0700)")
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8883", "IP:PORT the broker listens on")
 	hosts := fs.String("hosts", "", "names in the broker's certificate, comma-separated (default: localhost,127.0.0.1,::1 and the --listen IP)")
-	services := fs.String("service-ids", "", "print-service identities granted every agent's topics (mosquitto), comma-separated (default: service-w0-0 .. service-w15-7)")
+	services := fs.String("service-ids", "", "print-service identities granted every agent's topics, comma-separated (default: service-w0-0 .. service-w15-7)")
 	fs.StringVar(&o.RunAs, "run-as", "", "mosquitto: user to switch to when started as root (must read the 0600 key; root: do not switch)")
 	fs.StringVar(&o.Domain, "domain", "localhost", "ejabberd: its host (the JID domain of every client)")
 	if err := fs.Parse(args[1:]); err != nil {

@@ -54,7 +54,7 @@ func coordinate(ctx context.Context, o coordinateOptions, stdout, stderr io.Writ
 	}
 	target := o.target
 	if target.Profile.Embedded() {
-		b, err := startEmbeddedBroker(authority)
+		b, err := startEmbeddedBroker(authority, pki.DefaultShardSize)
 		if err != nil {
 			return nil, err
 		}
@@ -141,13 +141,17 @@ func runOverCluster(ctx context.Context, o coordinateOptions, target rundir.Targ
 	return &runResult{summary: rundir.NewSummary(m, o.scenario.Agents, final), dir: dir.Path()}, runErr
 }
 
-func startEmbeddedBroker(a *pki.Authority) (*broker.Broker, error) {
+// startEmbeddedBroker starts the broker of a run on loopback: it accepts
+// each identity of a only from the intermediate that owns it, shardSize
+// agents per shard as in the run's assignments.
+func startEmbeddedBroker(a *pki.Authority, shardSize int) (*broker.Broker, error) {
 	tlsCfg, err := a.ServerTLS([]string{"127.0.0.1", "localhost"})
 	if err != nil {
 		return nil, err
 	}
 	cfg := broker.DefaultConfig()
 	cfg.Addr, cfg.TLS = "127.0.0.1:0", tlsCfg
+	cfg.ShardSize = shardSize
 	return broker.Start(cfg)
 }
 

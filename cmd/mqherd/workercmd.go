@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"time"
 
+	"github.com/mqherd/mqherd/infra/pki"
 	"github.com/mqherd/mqherd/internal/cluster"
 	"github.com/mqherd/mqherd/worker"
 )
@@ -33,6 +35,9 @@ func workerCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	}
 	if *join == "" {
 		return usageError{errors.New("--join is required: the coordinator's host:port")}
+	}
+	if err := pki.ValidWorkerName(*name); err != nil { // it names the worker's print services and their intermediate
+		return usageError{fmt.Errorf("--name: %w", err)}
 	}
 	cfg, err := nf.config(*name, cluster.Meta{}, []string{*join})
 	if err != nil {

@@ -27,13 +27,14 @@ const checkpointVersion = 1
 //	{"version":1,"pki_root_sha256":"3f9a…","pki":".mqherd/pki","region":"us-east-1",
 //	 "fleet":"mqherd","mode":"register","ca_mode":"shard","agents":500000,
 //	 "policies":["mqherd-agent","mqherd-service"],
-//	 "cas":{"0":{"id":"9c1e…","created":true}},
+//	 "cas":{"0":{"id":"9c1e…","created":true}},"service_cas":{"w0":{"id":"51d0…","created":true}},
 //	 "done":{"agents":[[0,120000],[120008,120016]],"services":["service-w0-0"]},
 //	 "partial":["agent-120000"],"updated":"2026-05-01T10:00:00Z"}
 //
 // done.agents are half-open ranges of agent numbers; partial names the
 // identities that were in flight or failed (some of their resources may
-// exist); cas are the shard CAs by shard number, created=true for those
+// exist); cas are the shard CAs by shard number and service_cas the
+// workers' service intermediates by worker name, created=true for those
 // this fleet registered.
 type checkpointFile struct {
 	Version  int              `json:"version"`
@@ -46,9 +47,32 @@ type checkpointFile struct {
 	Agents   int              `json:"agents"`
 	Policies []string         `json:"policies"`
 	CAs      map[int]caRecord `json:"cas"`
-	Done     doneSet          `json:"done"`
-	Partial  []string         `json:"partial"`
-	Updated  time.Time        `json:"updated"`
+	// ServiceCAs are the service intermediates by worker; absent from
+	// checkpoints written before they existed (same format version: an
+	// older file simply lists none).
+	ServiceCAs map[string]caRecord `json:"service_cas,omitempty"`
+	Done       doneSet             `json:"done"`
+	Partial    []string            `json:"partial"`
+	Updated    time.Time           `json:"updated"`
+}
+
+// ca returns the record of intermediate i.
+func (f *checkpointFile) ca(i pki.Issuer) (caRecord, bool) {
+	if i.IsService() {
+		r, ok := f.ServiceCAs[i.Worker]
+		return r, ok
+	}
+	r, ok := f.CAs[i.Shard]
+	return r, ok
+}
+
+// setCA records intermediate i.
+func (f *checkpointFile) setCA(i pki.Issuer, r caRecord) {
+	if i.IsService() {
+		f.ServiceCAs[i.Worker] = r
+	} else {
+		f.CAs[i.Shard] = r
+	}
 }
 
 type caRecord struct {
@@ -90,7 +114,7 @@ func defaultCheckpointPath(pkiDir, region, fleet string) string {
 // and refuses one made with another PKI, region or fleet.
 func openCheckpoint(path, pkiDir, root, region, fleet string) (*checkpoint, error) {
 	c := &checkpoint{path: path, inFlight: map[string]bool{}, f: checkpointFile{Version: checkpointVersion,
-		Root: root, PKI: pkiDir, Region: region, Fleet: fleet, CAs: map[int]caRecord{}}}
+		Root: root, PKI: pkiDir, Region: region, Fleet: fleet, CAs: map[int]caRecord{}, ServiceCAs: map[string]caRecord{}}}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return c, nil
@@ -114,6 +138,9 @@ func openCheckpoint(path, pkiDir, root, region, fleet string) (*checkpoint, erro
 	}
 	if f.CAs == nil {
 		f.CAs = map[int]caRecord{}
+	}
+	if f.ServiceCAs == nil {
+		f.ServiceCAs = map[string]caRecord{}
 	}
 	c.f, c.existed = f, true
 	return c, nil

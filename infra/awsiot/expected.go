@@ -2,9 +2,6 @@ package awsiot
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 
@@ -28,8 +25,8 @@ type fleetPlan struct {
 }
 
 // planFleet mints the certificates of the print services and agents
-// 0..agents-1 on every core. Shards missing from the PKI directory are not
-// created: their identities get no certificate ID.
+// 0..agents-1 on every core. Intermediates missing from the PKI directory
+// are not created: their identities get no certificate ID.
 func planFleet(auth *pki.Authority, shardSize, agents int, services []string, jitp bool) (*fleetPlan, error) {
 	p := &fleetPlan{byName: map[string]int{}, byCert: map[string]int{}}
 	for _, s := range services {
@@ -50,8 +47,8 @@ func planFleet(auth *pki.Authority, shardSize, agents int, services []string, ji
 	}
 	forEach(context.Background(), runtime.GOMAXPROCS(0), indexes, func(i int) {
 		e := &p.list[i]
-		shard, err := pki.ShardOf(e.id.name, shardSize)
-		if err != nil || !shardOnDisk(auth.Dir, shard) {
+		issuer, err := pki.IssuerOf(e.id.name, shardSize)
+		if err != nil || !auth.HasIssuer(issuer) {
 			return
 		}
 		if mt, err := m.mint(e.id); err == nil {
@@ -72,17 +69,6 @@ func planFleet(auth *pki.Authority, shardSize, agents int, services []string, ji
 		}
 	}
 	return p, nil
-}
-
-// shardPath is where the PKI keeps shard n's certificate (pki's documented
-// layout: shards/shard-NNN.pem).
-func shardPath(dir string, n int) string {
-	return filepath.Join(dir, "shards", fmt.Sprintf("shard-%03d.pem", n))
-}
-
-func shardOnDisk(dir string, n int) bool {
-	_, err := os.Stat(shardPath(dir, n))
-	return err == nil
 }
 
 func cmpOr(a, b error) error {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"fmt"
-	"strconv"
 
 	"github.com/mqherd/mqherd/infra/pki"
 )
@@ -34,7 +33,6 @@ type minted struct {
 	certPEM string // the leaf
 	caPEM   string // the shard intermediate that signed it
 	certID  string // AWS's certificate ID: hex SHA-256 of the leaf's DER
-	shard   int
 }
 
 // minter mints the fleet's certificates from the PKI: byte-identical on
@@ -59,12 +57,8 @@ func (m *minter) mint(id identity) (minted, error) {
 	if err != nil {
 		return minted{}, fmt.Errorf("mint %s: %w", id.name, err)
 	}
-	shard, err := pki.ShardOf(id.name, m.shardSize)
-	if err != nil {
-		return minted{}, err
-	}
 	return minted{certPEM: pemOf(cert.Certificate[0]), caPEM: pemOf(cert.Certificate[1]),
-		certID: certificateID(cert.Certificate[0]), shard: shard}, nil
+		certID: certificateID(cert.Certificate[0])}, nil
 }
 
 // certificateID is the ID AWS IoT gives a certificate: the hex SHA-256 of
@@ -78,21 +72,22 @@ func pemOf(der []byte) string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }
 
-// shardsFor returns the shards whose intermediates sign agents
-// 0..agents-1 and the print services: the CAs a fleet needs.
-func shardsFor(agents, shardSize int, services []string) []int {
-	last := -1
-	if agents > 0 {
-		last = (agents - 1) / shardSize
+// issuersFor returns the intermediates that sign agents 0..agents-1 and
+// the print services, the CAs a fleet needs: the agent shards in order,
+// then the service intermediate of each worker the services name, in order
+// of first mention. Each identity is registered under its own issuer, the
+// only one mqherd's brokers accept it from.
+func issuersFor(agents, shardSize int, services []string) []pki.Issuer {
+	var out []pki.Issuer
+	for n := 0; agents > 0 && n <= (agents-1)/shardSize; n++ {
+		out = append(out, pki.ShardIssuer(n))
 	}
-	shards := []int{}
-	for n := 0; n <= last; n++ {
-		shards = append(shards, n)
+	seen := map[string]bool{}
+	for _, s := range services {
+		if w, _, ok := pki.ServiceOwner(s); ok && !seen[w] {
+			seen[w] = true
+			out = append(out, pki.ServiceIssuer(w))
+		}
 	}
-	if len(services) > 0 && last < pki.ServiceShard {
-		shards = append(shards, pki.ServiceShard)
-	}
-	return shards
+	return out
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -92,8 +92,8 @@ func (c ProvisionConfig) Validate() []error {
 		errs = append(errs, errors.New("--mode jitp registers the shard CAs: --ca-mode none does not apply"))
 	}
 	for _, id := range c.ServiceIDs {
-		if !pki.IsService(id) {
-			errs = append(errs, fmt.Errorf("--service-ids: %q is not a print-service identity (service-...)", id))
+		if _, _, ok := pki.ServiceOwner(id); !ok {
+			errs = append(errs, fmt.Errorf("--service-ids: %q is not a print-service identity (service-<worker>-<n>)", id))
 		}
 	}
 	return errs

@@ -23,7 +23,8 @@ func TestProvisionRegistersEveryIdentityOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	fx.wantComplete(t, DefaultFleet, 40)
-	want := Counts{Policies: 2, CAs: 3, Things: 42, Certificates: 42, PolicyAttachments: 42, ThingAttachments: 42}
+	// CAs: shards 0-2 for agents 0-39, and w0's service intermediate.
+	want := Counts{Policies: 2, CAs: 4, Things: 42, Certificates: 42, PolicyAttachments: 42, ThingAttachments: 42}
 	if sum.Made != want || sum.Existing != (Counts{}) || len(sum.Failed) != 0 {
 		t.Errorf("summary made %v existing %v failed %v; want made %v", sum.Made, sum.Existing, sum.Failed, want)
 	}
@@ -38,6 +39,17 @@ func TestProvisionRegistersEveryIdentityOnce(t *testing.T) {
 	}
 	if id, _ := pki.NewFleet(fx.auth, 16).Agent(17); aws.ToString(d.CertificateDescription.CaCertificateId) != certificateID(id.Certificate[1]) {
 		t.Errorf("agent-000017 is not registered under shard 1's CA")
+	}
+	// Each identity is registered under the intermediate that owns it: a
+	// service under its worker's service intermediate, not a shard.
+	svc, err := pki.NewFleet(fx.auth, 16).Service("service-w0-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err = fx.api.DescribeCertificate(ctx, &iot.DescribeCertificateInput{CertificateId: aws.String(certificateID(svc.Certificate[0]))})
+	if err != nil || aws.ToString(d.CertificateDescription.CaCertificateId) != certificateID(svc.Certificate[1]) ||
+		svc.Leaf.Issuer.CommonName != "mqherd services w0" {
+		t.Errorf("service-w0-1 is not registered under w0's service intermediate (issuer %q): %v %v", svc.Leaf.Issuer.CommonName, d, err)
 	}
 
 	fx.iot.ResetCalls()
@@ -216,5 +228,19 @@ func TestPoliciesAndTemplateAsAWSStoresThem(t *testing.T) {
 		aws.ToString(ca.RegistrationConfig.RoleArn) != cfg.JITPRoleARN || ca.CertificateDescription.AutoRegistrationStatus != "ENABLE" ||
 		ca.CertificateDescription.CertificateMode != "SNI_ONLY" {
 		t.Errorf("shard CA: %+v %+v", ca.CertificateDescription, ca.RegistrationConfig)
+	}
+	// w0's service intermediate is registered, but provisions nothing just
+	// in time: with a template, whoever holds its key (w0) could have any
+	// name provisioned, agents included.
+	svc, err := fx.auth.Issuer(pki.ServiceIssuer("w0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err = fx.api.DescribeCACertificate(context.Background(), &iot.DescribeCACertificateInput{CertificateId: aws.String(certificateID(svc.Cert.Raw))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ca.CertificateDescription.AutoRegistrationStatus == "ENABLE" || ca.CertificateDescription.Status != "ACTIVE" {
+		t.Errorf("w0's service CA: %+v %+v, want ACTIVE without auto-registration", ca.CertificateDescription, ca.RegistrationConfig)
 	}
 }

@@ -143,13 +143,13 @@ func (s *surveyor) cas(ctx context.Context, auth *pki.Authority) error {
 	if !s.cfg.usesCAs() {
 		return nil
 	}
-	for _, n := range shardsFor(s.cfg.Agents, s.cfg.ShardSize, s.cfg.ServiceIDs) {
-		name := "shard-" + pad3(n)
-		if !shardOnDisk(auth.Dir, n) {
+	for _, i := range issuersFor(s.cfg.Agents, s.cfg.ShardSize, s.cfg.ServiceIDs) {
+		name := i.String()
+		if !auth.HasIssuer(i) {
 			s.st.CAs.expect(name, false)
 			continue
 		}
-		shard, err := auth.Shard(n)
+		shard, err := auth.Issuer(i)
 		if err != nil {
 			return err
 		}
@@ -159,7 +159,7 @@ func (s *surveyor) cas(ctx context.Context, auth *pki.Authority) error {
 		}
 		s.st.CAs.expect(name, d != nil)
 		if d != nil {
-			s.checkCA(name, d)
+			s.checkCA(i, d)
 		}
 	}
 	return nil
@@ -179,16 +179,20 @@ func (s *surveyor) describeCA(ctx context.Context, id string) (*iot.DescribeCACe
 	return out, err
 }
 
-func (s *surveyor) checkCA(name string, d *iot.DescribeCACertificateOutput) {
+func (s *surveyor) checkCA(i pki.Issuer, d *iot.DescribeCACertificateOutput) {
+	name := i.String()
 	if d.CertificateDescription != nil && d.CertificateDescription.Status != types.CACertificateStatusActive {
 		s.st.Notes = append(s.st.Notes, "CA "+name+" is "+string(d.CertificateDescription.Status)+", not ACTIVE")
 	}
-	if s.cfg.Mode == ModeJITP && (d.RegistrationConfig == nil || aws.ToString(d.RegistrationConfig.TemplateBody) == "") {
+	template := d.RegistrationConfig != nil && aws.ToString(d.RegistrationConfig.TemplateBody) != ""
+	switch {
+	case s.cfg.Mode == ModeJITP && !i.IsService() && !template:
 		s.st.Notes = append(s.st.Notes, "CA "+name+" has no just-in-time provisioning template")
+	case i.IsService() && d.CertificateDescription != nil && d.CertificateDescription.AutoRegistrationStatus == types.AutoRegistrationStatusEnable:
+		s.st.Notes = append(s.st.Notes, "CA "+name+" (a worker's print services) provisions just in time: its holder could provision any name; "+
+			"mqherd aws provision disables it")
 	}
 }
-
-func pad3(n int) string { return strings.Repeat("0", max(0, 3-len(itoa(n)))) + itoa(n) }
 
 // things lists the things with the fleet attribute.
 func (s *surveyor) things(ctx context.Context, _ *pki.Authority) error {
@@ -284,11 +288,11 @@ func certIDOf(arn string) string {
 func (s *surveyor) certificates(ctx context.Context, auth *pki.Authority) error {
 	found := map[string]bool{}
 	if s.cfg.usesCAs() {
-		for _, n := range shardsFor(s.cfg.Agents, s.cfg.ShardSize, s.cfg.ServiceIDs) {
-			if !shardOnDisk(auth.Dir, n) {
+		for _, i := range issuersFor(s.cfg.Agents, s.cfg.ShardSize, s.cfg.ServiceIDs) {
+			if !auth.HasIssuer(i) {
 				continue
 			}
-			shard, err := auth.Shard(n)
+			shard, err := auth.Issuer(i)
 			if err != nil {
 				return err
 			}

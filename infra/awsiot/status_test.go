@@ -37,7 +37,7 @@ func TestStatusOfACompleteFleet(t *testing.T) {
 					t.Errorf("%s: %+v, want %+v", name, got, full)
 				}
 			}
-			wantCAs := Tally{Expected: 2, Present: 2}
+			wantCAs := Tally{Expected: 3, Present: 3} // shards 0 and 1, w0's services
 			if mode == CANone {
 				wantCAs = Tally{}
 			}

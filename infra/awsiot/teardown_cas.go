@@ -5,15 +5,18 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	"github.com/aws/aws-sdk-go-v2/service/iot/types"
+
+	"github.com/mqherd/mqherd/infra/pki"
 )
 
-// caCandidate is a shard CA that may be the fleet's.
+// caCandidate is an intermediate registered as a CA that may be the fleet's.
 type caCandidate struct {
-	shard   int
+	issuer  pki.Issuer
 	id      string
 	created bool // the checkpoint says this fleet registered it
 }
@@ -24,26 +27,29 @@ type caCandidate struct {
 func (t *teardown) caCandidates() ([]caCandidate, error) {
 	byID := map[string]caCandidate{}
 	for n, r := range read(t.cp, func(f *checkpointFile) map[int]caRecord { return mapsClone(f.CAs) }) {
-		byID[r.ID] = caCandidate{shard: n, id: r.ID, created: r.Created}
+		byID[r.ID] = caCandidate{issuer: pki.ShardIssuer(n), id: r.ID, created: r.Created}
 	}
-	for _, n := range shardsOnDisk(t.auth.Dir) {
-		shard, err := t.auth.Shard(n)
+	for w, r := range read(t.cp, func(f *checkpointFile) map[string]caRecord { return mapsClone(f.ServiceCAs) }) {
+		byID[r.ID] = caCandidate{issuer: pki.ServiceIssuer(w), id: r.ID, created: r.Created}
+	}
+	for _, i := range issuersOnDisk(t.auth.Dir) {
+		shard, err := t.auth.Issuer(i)
 		if err != nil {
 			return nil, err
 		}
 		if id := certificateID(shard.Cert.Raw); byID[id].id == "" {
-			byID[id] = caCandidate{shard: n, id: id}
+			byID[id] = caCandidate{issuer: i, id: id}
 		}
 	}
 	out := make([]caCandidate, 0, len(byID))
 	for _, c := range byID {
 		out = append(out, c)
 	}
-	slices.SortFunc(out, func(a, b caCandidate) int { return a.shard - b.shard })
+	slices.SortFunc(out, func(a, b caCandidate) int { return issuerOrder(a.issuer, b.issuer) })
 	return out, nil
 }
 
-// cas deletes the fleet's shard CAs: those it registered, or tagged with
+// cas deletes the fleet's CAs: those it registered, or tagged with
 // its name. A registered CA whose owner cannot be told is kept, and said so.
 func (t *teardown) cas(ctx context.Context) error {
 	candidates, err := t.caCandidates()
@@ -53,7 +59,7 @@ func (t *teardown) cas(ctx context.Context) error {
 	for _, c := range candidates {
 		d, err := t.describeCA(ctx, c.id)
 		if err != nil {
-			t.failOrStop(ctx, "CA shard-"+pad3(c.shard), err)
+			t.failOrStop(ctx, "CA "+c.issuer.String(), err)
 			continue
 		}
 		if d == nil {
@@ -64,7 +70,7 @@ func (t *teardown) cas(ctx context.Context) error {
 		}
 		t.saw(1)
 		if err := t.deleteCA(ctx, c.id); err != nil {
-			t.failOrStop(ctx, "CA shard-"+pad3(c.shard), err)
+			t.failOrStop(ctx, "CA "+c.issuer.String(), err)
 		}
 	}
 	return nil
@@ -106,14 +112,14 @@ func (t *teardown) tagged(ctx context.Context, c caCandidate, arn string) bool {
 	}
 	switch {
 	case err != nil:
-		t.sum.keep("CA shard-%s (%s): registered, but not by this fleet's checkpoint and its tags cannot be read (%s)",
-			pad3(c.shard), c.id, brief(err))
+		t.sum.keep("CA %s (%s): registered, but not by this fleet's checkpoint and its tags cannot be read (%s)",
+			c.issuer, c.id, brief(err))
 	case owner == t.cfg.Fleet:
 		return true
 	case owner != "":
-		t.sum.keep("CA shard-%s (%s): tagged %s=%s, another fleet's", pad3(c.shard), c.id, FleetTagKey, owner)
+		t.sum.keep("CA %s (%s): tagged %s=%s, another fleet's", c.issuer, c.id, FleetTagKey, owner)
 	default:
-		t.sum.keep("CA shard-%s (%s): registered without mqherd's tag: not this fleet's", pad3(c.shard), c.id)
+		t.sum.keep("CA %s (%s): registered without mqherd's tag: not this fleet's", c.issuer, c.id)
 	}
 	return false
 }
@@ -161,6 +167,20 @@ func (t *teardown) deleteCA(ctx context.Context, id string) error {
 	return err
 }
 
+// issuerOrder sorts agent shards by number, then service intermediates by
+// worker.
+func issuerOrder(a, b pki.Issuer) int {
+	switch {
+	case a.IsService() && !b.IsService():
+		return 1
+	case !a.IsService() && b.IsService():
+		return -1
+	case a.IsService():
+		return strings.Compare(a.Worker, b.Worker)
+	}
+	return a.Shard - b.Shard
+}
+
 func mapsClone[K comparable, V any](m map[K]V) map[K]V {
 	out := make(map[K]V, len(m))
 	for k, v := range m {
@@ -169,16 +189,24 @@ func mapsClone[K comparable, V any](m map[K]V) map[K]V {
 	return out
 }
 
-// shardsOnDisk returns the shard numbers the PKI directory holds.
-func shardsOnDisk(dir string) []int {
+// issuersOnDisk returns the intermediates the PKI directory holds: agent
+// shards (shards/shard-NNN.pem) and service intermediates
+// (shards/services-W.pem), as pki names their files.
+func issuersOnDisk(dir string) []pki.Issuer {
+	var out []pki.Issuer
 	paths, _ := filepath.Glob(filepath.Join(dir, "shards", "shard-*.pem"))
-	var out []int
 	for _, p := range paths {
 		var n int
-		if _, err := fmt.Sscanf(filepath.Base(p), "shard-%d.pem", &n); err == nil && shardPath(dir, n) == p {
-			out = append(out, n)
+		if _, err := fmt.Sscanf(filepath.Base(p), "shard-%d.pem", &n); err == nil && pki.ShardIssuer(n).String()+".pem" == filepath.Base(p) {
+			out = append(out, pki.ShardIssuer(n))
 		}
 	}
-	slices.Sort(out)
+	paths, _ = filepath.Glob(filepath.Join(dir, "shards", "services-*.pem"))
+	for _, p := range paths {
+		w := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(p), "services-"), ".pem")
+		if pki.ValidWorkerName(w) == nil {
+			out = append(out, pki.ServiceIssuer(w))
+		}
+	}
 	return out
 }

@@ -66,7 +66,7 @@ func TestTeardownLeavesNothingAndIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Counts{Things: 42, Certificates: 42, PolicyAttachments: 42, ThingAttachments: 42, CAs: 3, Policies: 2}
+	want := Counts{Things: 42, Certificates: 42, PolicyAttachments: 42, ThingAttachments: 42, CAs: 4, Policies: 2}
 	if sum.Deleted != want || sum.Absent || len(sum.Kept) != 0 {
 		t.Errorf("deleted %v absent %v kept %v; want %v", sum.Deleted, sum.Absent, sum.Kept, want)
 	}
@@ -120,7 +120,7 @@ func TestTeardownFindsHalfProvisionedCertificates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cp.update(func(f *checkpointFile) { f.CAs = map[int]caRecord{} })
+	cp.update(func(f *checkpointFile) { f.CAs, f.ServiceCAs = map[int]caRecord{}, map[string]caRecord{} })
 	if err := cp.save(); err != nil {
 		t.Fatal(err)
 	}
@@ -128,8 +128,8 @@ func TestTeardownFindsHalfProvisionedCertificates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Deleted.Certificates != 7 || sum.Deleted.CAs != 1 {
-		t.Errorf("deleted %v, want 7 certificates (5 half-provisioned agents, 2 services) and the CA", sum.Deleted)
+	if sum.Deleted.Certificates != 7 || sum.Deleted.CAs != 2 {
+		t.Errorf("deleted %v, want 7 certificates (5 half-provisioned agents, 2 services) and the 2 CAs (shard 0, w0's services)", sum.Deleted)
 	}
 	fx.wantGone(t, 5)
 }

@@ -185,8 +185,8 @@ func (t *teardown) partial(ctx context.Context, m *minter, name string) error {
 	if n, ok := pki.AgentNumber(name); ok {
 		id = agentIdentity(n)
 	}
-	shard, err := pki.ShardOf(name, t.cfg.ShardSize)
-	if err != nil || !shardOnDisk(t.auth.Dir, shard) {
+	issuer, err := pki.IssuerOf(name, t.cfg.ShardSize)
+	if err != nil || !t.auth.HasIssuer(issuer) {
 		return nil //nolint:nilerr // a name the PKI cannot mint was never registered
 	}
 	mt, err := m.mint(id)

@@ -22,15 +22,18 @@ type authorizer interface {
 }
 
 // ownTopics is mqherd's own policy (policy.go): the certificate verified
-// against the mqherd root names the client, and an agent uses only its own
+// against the mqherd root names the client, if the intermediate that owns
+// that name signed it (issuedByOwner), and an agent uses only its own
 // topics.
-type ownTopics struct{}
+type ownTopics struct {
+	shardSize int // agents per shard intermediate
+}
 
 var _ authorizer = ownTopics{}
 
-func (ownTopics) connect(cl *mqtt.Client, pk packets.Packet) bool {
-	cn, err := peerCN(cl.Net.Conn)
-	if err != nil || !allowConnect(pk.Connect.ClientIdentifier, cn) {
+func (o ownTopics) connect(cl *mqtt.Client, pk packets.Packet) bool {
+	chains, cn, err := peerChains(cl.Net.Conn)
+	if err != nil || !allowConnect(pk.Connect.ClientIdentifier, cn) || !issuedByOwner(chains, cn, o.shardSize) {
 		return false
 	}
 	return !pk.Connect.WillFlag || allowPublish(parseIdentity(cn), pk.Connect.WillTopic)

@@ -45,7 +45,7 @@ func Start(cfg Config) (*Broker, error) {
 	})
 	ctx, stop := context.WithCancel(context.Background())
 	b := &Broker{srv: srv, stop: stop}
-	var auth authorizer = ownTopics{}
+	var auth authorizer = ownTopics{shardSize: cfg.ShardSize}
 	var admit func(*tls.Conn) net.Conn
 	if cfg.Emulation != nil {
 		b.emu = newEmulation(ctx, *cfg.Emulation, log)

@@ -46,6 +46,13 @@ type Config struct {
 	// Logger receives the broker's warnings and errors; mochi's info and debug
 	// lines are dropped. Nil discards everything.
 	Logger *slog.Logger
+	// ShardSize is the number of agents per shard intermediate of the PKI
+	// (pki.DefaultShardSize, what mqherd's coordinator uses, when 0): agent
+	// n is accepted only with a certificate signed by shard n/ShardSize, a
+	// print service service-W-i only from worker W's service intermediate
+	// (pki.IssuerOf); any other signer is refused with CONNACK 0x87.
+	// Ignored by the Emulation, where the AWS IoT registry decides.
+	ShardSize int
 	// Emulation, when set, makes the broker emulate AWS IoT Core: client
 	// certificates are judged by an AWS IoT registry instead of TLS.ClientCAs
 	// (ClientAuth is then ignored), requests by the policies attached to them,
@@ -100,6 +107,9 @@ func (c Config) Validate() error {
 	}
 	if c.Emulation != nil {
 		errs = append(errs, c.Emulation.validate()...)
+	}
+	if c.ShardSize < 0 {
+		errs = append(errs, fmt.Errorf("broker: ShardSize: must be >= 0 (0: pki.DefaultShardSize), got %d", c.ShardSize))
 	}
 	if c.MaxWritesPending < 1 || c.MaxWritesPending > 1<<20 {
 		errs = append(errs, fmt.Errorf("broker: MaxWritesPending: must be in 1..%d, got %d", 1<<20, c.MaxWritesPending))

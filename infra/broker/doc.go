@@ -4,7 +4,10 @@
 //
 // It owns:
 //   - the listener (mutual TLS, loopback only unless Config.AllowRemote),
-//   - the identity rule (client ID = certificate CN, an agent or a print service),
+//   - the identity rule (client ID = certificate CN, an agent or a print
+//     service, signed by the intermediate that owns that name: agent n by
+//     its shard's, a worker's print service by that worker's own; see
+//     issuedByOwner),
 //   - the topic policy (an agent uses only its own topics; a service may address
 //     every agent; $SYS and shared subscriptions are refused for everyone),
 //   - the broker's counters (Stats),
@@ -20,7 +23,8 @@
 // 127.0.0.1:0 and point clients at Addr.
 //
 // Refusals, all with reason 0x87 (not authorized): CONNACK for a bad
-// identity or a will on a foreign topic; SUBACK per refused filter; PUBACK
+// identity (also a valid certificate from an intermediate that does not own
+// its CN) or a will on a foreign topic; SUBACK per refused filter; PUBACK
 // for a refused QoS 1 publish (a refused QoS 0 publish is dropped silently).
 // A client without a certificate from the configured CA fails the TLS
 // handshake (counted in Stats.HandshakesFailed). In the emulation, as on
@@ -39,5 +43,6 @@
 //   - Session expiry requests above 24 h are cut to 24 h (told in CONNACK).
 //
 // It must not import worker, coordinator, reports or cmd. Certificates come
-// from the caller as a *tls.Config (see infra/pki); this package never mints them.
+// from the caller as a *tls.Config (see infra/pki); this package never mints
+// them, and uses infra/pki only to name an identity's issuer.
 package broker

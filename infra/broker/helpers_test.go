@@ -58,15 +58,18 @@ func newEnvWith(t *testing.T, edit func(*Config)) *env {
 	return &env{t: t, auth: auth, b: b}
 }
 
-// cert mints cn's certificate from the env's PKI. Names pki refuses to
-// classify (neither agent nor service) are signed by shard 0 all the same,
-// so the broker's own check can be tested.
+// cert mints cn's certificate from the env's PKI, signed by the
+// intermediate that owns cn. Names pki refuses to classify (neither agent
+// nor service) are signed by shard 0 all the same, so the broker's own
+// check can be tested.
 func (e *env) cert(cn string) tls.Certificate {
 	e.t.Helper()
-	var c tls.Certificate
-	shard, err := e.auth.Shard(0)
-	if err == nil {
-		c, err = shard.Leaf(cn)
+	c, err := e.auth.Identity(cn, 0)
+	if _, noOwner := pki.IssuerOf(cn, 0); noOwner != nil {
+		var shard *pki.Shard
+		if shard, err = e.auth.Shard(0); err == nil {
+			c, err = shard.Leaf(cn)
+		}
 	}
 	if err != nil {
 		e.t.Fatalf("identity %s: %v", cn, err)
@@ -96,7 +99,13 @@ type client struct {
 // CONNECT packet before it is sent.
 func (e *env) connect(cn, clientID string, sess *state.State, edit ...func(*paho.Connect)) (*client, *paho.Connack, error) {
 	e.t.Helper()
-	conn, err := e.dial(e.cert(cn))
+	return e.connectWith(e.cert(cn), clientID, sess, edit...)
+}
+
+// connectWith is connect presenting cert.
+func (e *env) connectWith(cert tls.Certificate, clientID string, sess *state.State, edit ...func(*paho.Connect)) (*client, *paho.Connack, error) {
+	e.t.Helper()
+	conn, err := e.dial(cert)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,9 +2,12 @@ package broker
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net"
 	"strings"
+
+	"github.com/mqherd/mqherd/infra/pki"
 )
 
 // Identity prefixes: the CN (and client ID) of every certificate the policy
@@ -49,17 +52,38 @@ func parseIdentity(name string) identity {
 // certificate (not TLS, or verification did not run).
 var errNoVerifiedCert = errors.New("no verified client certificate")
 
-// peerCN returns the CN of the verified client certificate on conn.
-// Only verified chains count, so a presented but unverified certificate
-// yields errNoVerifiedCert.
-func peerCN(conn net.Conn) (string, error) {
+// peerChains returns the verified chains of the client certificate on
+// conn and its CN. Only verified chains count, so a presented but
+// unverified certificate yields errNoVerifiedCert.
+func peerChains(conn net.Conn) ([][]*x509.Certificate, string, error) {
 	tc, ok := conn.(*tls.Conn)
 	if !ok {
-		return "", errNoVerifiedCert
+		return nil, "", errNoVerifiedCert
 	}
 	st := tc.ConnectionState()
 	if len(st.VerifiedChains) == 0 || len(st.VerifiedChains[0]) == 0 {
-		return "", errNoVerifiedCert
+		return nil, "", errNoVerifiedCert
 	}
-	return st.VerifiedChains[0][0].Subject.CommonName, nil
+	return st.VerifiedChains, st.VerifiedChains[0][0].Subject.CommonName, nil
+}
+
+// issuedByOwner reports whether cn's certificate was signed by the one
+// intermediate of mqherd's PKI that owns cn (pki.IssuerOf): agent n by
+// shard n/shardSize, service-W-i by worker W's service intermediate. A
+// verified chain is leaf, intermediate, root; the root signs one
+// intermediate per name, and an intermediate cannot sign another (path
+// length 0), so the intermediate's verified CN says which one signed the
+// leaf. Without this rule, whoever holds any intermediate's key (every
+// worker holds some) could mint any name that chains to the root.
+func issuedByOwner(chains [][]*x509.Certificate, cn string, shardSize int) bool {
+	owner, err := pki.IssuerOf(cn, shardSize)
+	if err != nil {
+		return false
+	}
+	for _, c := range chains {
+		if len(c) == 3 && c[1].Subject.CommonName == owner.CommonName() {
+			return true
+		}
+	}
+	return false
 }

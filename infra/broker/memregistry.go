@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -172,6 +173,9 @@ func (r *MemoryRegistry) RegisterCertificate(_ context.Context, certPEM, caPEM, 
 	if !slices.ContainsFunc(slices.Collect(maps.Values(r.cas)), func(ca CA) bool { return ca.PEM == caPEM }) {
 		return Certificate{}, fmt.Errorf("register certificate: CA %w", ErrNotFound)
 	}
+	if err := signedBy(block.Bytes, caPEM); err != nil { // AWS: CertificateValidationException
+		return Certificate{}, fmt.Errorf("register certificate: %w", err)
+	}
 	id := CertificateID(block.Bytes)
 	if _, dup := r.certs[id]; dup {
 		return Certificate{}, fmt.Errorf("register certificate %s: already exists", id)
@@ -233,4 +237,25 @@ func (r *MemoryRegistry) byARN(arn string) (*Certificate, error) {
 		}
 	}
 	return nil, fmt.Errorf("certificate %s: %w", arn, ErrNotFound)
+}
+
+// signedBy reports why the certificate der is not signed by the CA caPEM,
+// which AWS IoT checks when a certificate is registered with its CA.
+func signedBy(der []byte, caPEM string) error {
+	cb, _ := pem.Decode([]byte(caPEM))
+	if cb == nil {
+		return errors.New("the CA is not PEM")
+	}
+	ca, err := x509.ParseCertificate(cb.Bytes)
+	if err != nil {
+		return err
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		return err
+	}
+	if err := c.CheckSignatureFrom(ca); err != nil {
+		return fmt.Errorf("not signed by the CA %s: %w", ca.Subject.CommonName, err)
+	}
+	return nil
 }

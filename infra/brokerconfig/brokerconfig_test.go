@@ -71,20 +71,26 @@ func TestMosquittoConfiguration(t *testing.T) {
 }
 
 // The ejabberd configuration authenticates by certificate over TLS and
-// restricts topics by the user's name.
+// restricts topics by the user's name: the service rules go to the listed
+// print services only, not to any service-* name (service-evil).
 func TestEjabberdConfiguration(t *testing.T) {
 	t.Parallel()
 	out := filepath.Join(t.TempDir(), "ejabberd")
-	if _, err := Write(authority(t), Options{Broker: "ejabberd", Out: out, Listen: "127.0.0.1:5883"}); err != nil {
+	if _, err := Write(authority(t), Options{Broker: "ejabberd", Out: out, Listen: "127.0.0.1:5883",
+		ServiceIDs: []string{"service-w0-0", "service-host.example-1"}}); err != nil {
 		t.Fatal(err)
 	}
 	conf := read(t, filepath.Join(out, "ejabberd.yml"))
 	for _, want := range []string{"port: 5883", `ip: "127.0.0.1"`, "module: mod_mqtt", "tls: true", "tls_verify: true",
 		`"agents/%u/status": mqtt_agent`, `"agents/+/jobs": mqtt_service`, `"agents/%u/jobs": mqtt_agent`,
-		`"agents/+/status": mqtt_service`, "c2s_cafile: " + out + "/ca.pem"} {
+		`"agents/+/status": mqtt_service`, "c2s_cafile: " + out + "/ca.pem",
+		`user_regexp: "^(service-w0-0|service-host[.]example-1)$"`} {
 		if !strings.Contains(conf, want) {
 			t.Errorf("ejabberd.yml lacks %q", want)
 		}
+	}
+	if strings.Contains(conf, `"^service-"`) {
+		t.Error("ejabberd.yml grants every service-* name the service rules")
 	}
 	chain := read(t, filepath.Join(out, "server-chain.pem"))
 	if !strings.Contains(chain, "CERTIFICATE") || !strings.Contains(chain, "PRIVATE KEY") {
@@ -129,10 +135,11 @@ func checkServerCert(t *testing.T, dir string) {
 func TestOptionsAreCheckedNamingTheField(t *testing.T) {
 	t.Parallel()
 	cases := map[string]Options{
-		`broker "hivemq": allowed mosquitto, ejabberd`: {Broker: "hivemq", Out: "x"},
-		`listen "localhost:1": want IP:PORT`:           {Broker: "mosquitto", Out: "x", Listen: "localhost:1"},
-		`service ID "service-a\nuser admin"`:           {Broker: "mosquitto", Out: "x", ServiceIDs: []string{"service-a\nuser admin"}},
-		`service ID "agent-000001": must start with`:   {Broker: "mosquitto", Out: "x", ServiceIDs: []string{"agent-000001"}},
+		`broker "hivemq": allowed mosquitto, ejabberd`:            {Broker: "hivemq", Out: "x"},
+		`listen "localhost:1": want IP:PORT`:                      {Broker: "mosquitto", Out: "x", Listen: "localhost:1"},
+		`service ID "service-a\nuser admin"`:                      {Broker: "mosquitto", Out: "x", ServiceIDs: []string{"service-a\nuser admin"}},
+		`service ID "agent-000001": must be service-<worker>-<n>`: {Broker: "mosquitto", Out: "x", ServiceIDs: []string{"agent-000001"}},
+		`service ID "service-evil": must be service-<worker>-<n>`: {Broker: "ejabberd", Out: "x", ServiceIDs: []string{"service-evil"}},
 		"out: required": {Broker: "ejabberd"},
 	}
 	for want, o := range cases {

@@ -25,7 +25,7 @@ type Options struct {
 	// pki.DefaultServerHosts() plus the host of Listen.
 	Hosts []string
 	// ServiceIDs are the print-service identities granted every agent's
-	// topics where the broker cannot match a name pattern (mosquitto).
+	// topics (pki.ServiceID(worker, n)); no other service-* name gets them.
 	// Default: DefaultServiceIDs().
 	ServiceIDs []string
 	// RunAs is the user mosquitto switches to when started as root; it
@@ -80,8 +80,8 @@ func (o *Options) validate() error {
 		errs = append(errs, fmt.Errorf("listen %q: want IP:PORT with a port 1..65535", o.Listen))
 	}
 	for _, id := range o.ServiceIDs {
-		if !pki.IsService(id) || !safeName(id) {
-			errs = append(errs, fmt.Errorf("service ID %q: must start with service- and hold only A-Z a-z 0-9 . _ -", id))
+		if _, _, ok := pki.ServiceOwner(id); !ok || !safeName(id) {
+			errs = append(errs, fmt.Errorf("service ID %q: must be service-<worker>-<n> and hold only A-Z a-z 0-9 . _ -", id))
 		}
 	}
 	if !safeName(o.Domain) {

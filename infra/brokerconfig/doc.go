@@ -3,7 +3,9 @@
 // with the security model of the embedded broker: TLS with client
 // certificates, the client's identity taken from the certificate's CN, and
 // access rules by which an agent touches only its own topics while the
-// print service reaches every agent.
+// listed print services reach every agent. Unlike the embedded broker,
+// neither can accept a name only from the intermediate that owns it (the
+// configuration files say so and what follows).
 //
 // It imports infra/pki and nothing else of mqherd.
 package brokerconfig

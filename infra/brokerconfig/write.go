@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/template"
 
 	"github.com/mqherd/mqherd/infra/pki"
@@ -36,6 +37,17 @@ type file struct {
 type view struct {
 	Options
 	Dir, Host, Port string
+}
+
+// ServiceRegexp is an alternation of exactly the service IDs, for a
+// regular expression anchored by the template. safeName allows '.', which
+// goes in a character class, so no backslash has to survive YAML quoting.
+func (v view) ServiceRegexp() string {
+	ids := make([]string, len(v.ServiceIDs))
+	for i, id := range v.ServiceIDs {
+		ids[i] = strings.ReplaceAll(id, ".", "[.]")
+	}
+	return strings.Join(ids, "|")
 }
 
 // Write writes the configuration of o.Broker into o.Out from the PKI of a:

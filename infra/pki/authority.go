@@ -41,7 +41,7 @@ type Authority struct {
 
 	// mu guards shards.
 	mu     sync.Mutex
-	shards map[int]*shardSlot
+	shards map[Issuer]*shardSlot
 
 	// serverMu serializes Server, which rewrites server.pem and server.key.
 	serverMu sync.Mutex
@@ -84,7 +84,7 @@ func loadAuthority(dir, certPath, keyPath string) (*Authority, error) {
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(root)
-	return &Authority{Dir: dir, Root: root, key: key, pool: pool, shards: map[int]*shardSlot{}}, nil
+	return &Authority{Dir: dir, Root: root, key: key, pool: pool, shards: map[Issuer]*shardSlot{}}, nil
 }
 
 // createRoot mints and publishes a new root, or waits for a concurrent

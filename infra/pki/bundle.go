@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,8 +24,8 @@ type BundleOptions struct {
 	// ShardSize is the number of agents per shard; agent n is signed by
 	// shard n/ShardSize (0: DefaultShardSize).
 	ShardSize int
-	// Services are print-service identities (see ServiceID) to export,
-	// signed by ServiceShard.
+	// Services are print-service identities to export, each
+	// ServiceID(worker, n) and signed by that worker's service intermediate.
 	Services []string
 	// Progress, if set, is called with the number of identities written so
 	// far, at most about ten times a second and once at the end, from one
@@ -69,8 +68,8 @@ func (o *BundleOptions) validate() error {
 		o.ShardSize = DefaultShardSize
 	}
 	for _, s := range o.Services {
-		if !IsService(s) || len(s) == len(servicePrefix) || strings.ContainsAny(s, `/\`) || len(s) > maxCNLen {
-			return fmt.Errorf("pki: bundle: service identity %q: want %q followed by a name without slashes (see ServiceID)", s, servicePrefix)
+		if _, _, ok := ServiceOwner(s); !ok || len(s) > maxCNLen {
+			return fmt.Errorf("pki: bundle: service identity %q: want service-<worker>-<n>, the worker's name 1..%d of A-Z a-z 0-9 . _ - (see ServiceID)", s, maxWorkerName)
 		}
 	}
 	return nil
@@ -146,18 +145,11 @@ func reportProgress(report func(done, total int), done *atomic.Int64, total int,
 // writeIdentity mints identity i (agent i, or service i-Agents) and writes
 // its chain and key.
 func (a *Authority) writeIdentity(opts BundleOptions, i int) error {
-	var cn, sub string
-	var shard int
-	if i < opts.Agents {
-		cn, sub, shard = AgentID(i), "agents", i/opts.ShardSize
-	} else {
-		cn, sub, shard = opts.Services[i-opts.Agents], "services", ServiceShard
+	cn, sub := AgentID(i), "agents"
+	if i >= opts.Agents {
+		cn, sub = opts.Services[i-opts.Agents], "services"
 	}
-	s, err := a.Shard(shard)
-	if err != nil {
-		return err
-	}
-	cert, err := s.Leaf(cn)
+	cert, err := a.Identity(cn, opts.ShardSize)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/pem"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,20 +72,23 @@ func TestWriteBundle(t *testing.T) {
 		t.Fatalf("wrote %d agents and %d services, want 7 and 2", len(agents), len(services))
 	}
 	for n := range 7 {
-		checkBundled(t, a, filepath.Join(a.Dir, "agents", AgentID(n)), AgentID(n), n/3)
+		checkBundled(t, a, filepath.Join(a.Dir, "agents", AgentID(n)), AgentID(n), ShardIssuer(n/3))
 	}
-	checkBundled(t, a, filepath.Join(a.Dir, "services", "service-w1-2"), "service-w1-2", ServiceShard)
+	checkBundled(t, a, filepath.Join(a.Dir, "services", "service-w1-2"), "service-w1-2", ServiceIssuer("w1"))
 }
 
-// checkBundled checks that base.pem/base.key hold exactly what Shard(shard).Leaf(cn) mints.
-func checkBundled(t *testing.T, a *Authority, base, cn string, shard int) {
+// checkBundled checks that base.pem/base.key hold exactly what Issuer(issuer).Leaf(cn) mints.
+func checkBundled(t *testing.T, a *Authority, base, cn string, issuer Issuer) {
 	t.Helper()
 	chain := readChain(t, base+".pem")
-	if len(chain) != 2 || chain[0].Subject.CommonName != cn ||
-		chain[1].Subject.CommonName != fmt.Sprintf("mqherd shard %03d", shard) {
-		t.Fatalf("%s.pem: chain %d certificates, want %s by shard %d", base, len(chain), cn, shard)
+	if len(chain) != 2 || chain[0].Subject.CommonName != cn || chain[1].Subject.CommonName != issuer.CommonName() {
+		t.Fatalf("%s.pem: chain %d certificates, want %s by %s", base, len(chain), cn, issuer)
 	}
-	want := mustLeaf(t, mustShard(t, a, shard), cn)
+	s, err := a.Issuer(issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := mustLeaf(t, s, cn)
 	if !bytes.Equal(chain[0].Raw, want.Certificate[0]) {
 		t.Fatalf("%s.pem differs from a re-mint", base)
 	}
@@ -108,6 +110,7 @@ func TestWriteBundleRejectsBadOptions(t *testing.T) {
 		{ShardSize: -5},
 		{Services: []string{"agent-000001"}},
 		{Services: []string{"service-../../x"}},
+		{Services: []string{"service-evil"}}, // no worker: no intermediate may sign it
 	} {
 		if err := a.WriteBundle(o); err == nil {
 			t.Errorf("WriteBundle(%+v) succeeded", o)

@@ -1,6 +1,9 @@
 package pki
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestIdentityNames(t *testing.T) {
 	t.Parallel()
@@ -20,7 +23,7 @@ func TestIdentityNames(t *testing.T) {
 	}
 }
 
-func TestAgentNumberAndShardOf(t *testing.T) {
+func TestAgentNumberAndIssuerOf(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		cn        string
@@ -41,15 +44,75 @@ func TestAgentNumberAndShardOf(t *testing.T) {
 		if n != tc.n || ok != tc.ok {
 			t.Errorf("AgentNumber(%q) = %d, %v", tc.cn, n, ok)
 		}
-		shard, err := ShardOf(tc.cn, tc.shardSize)
-		if tc.ok && (err != nil || shard != tc.shard) {
-			t.Errorf("ShardOf(%q) = %d, %v; want %d", tc.cn, shard, err, tc.shard)
+		i, err := IssuerOf(tc.cn, tc.shardSize)
+		if tc.ok && (err != nil || i != ShardIssuer(tc.shard)) {
+			t.Errorf("IssuerOf(%q) = %v, %v; want shard %d", tc.cn, i, err, tc.shard)
 		}
 		if !tc.ok && err == nil {
-			t.Errorf("ShardOf(%q) accepted a non-canonical agent", tc.cn)
+			t.Errorf("IssuerOf(%q) accepted a non-canonical agent", tc.cn)
 		}
 	}
-	if s, err := ShardOf("service-w0-1", 10); err != nil || s != ServiceShard {
-		t.Errorf("ShardOf(service) = %d, %v", s, err)
+}
+
+// A print service's issuer is its worker's service intermediate; a name
+// that does not say which worker (service-evil) has none.
+func TestServiceOwnerAndIssuer(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		cn     string
+		worker string
+		n      int
+	}{
+		{"service-w0-1", "w0", 1},
+		{"service-i-0123456789abcdef0-12", "i-0123456789abcdef0", 12},
+		{"service-ip-10-0-1-5.ec2.internal-0", "ip-10-0-1-5.ec2.internal", 0},
+	} {
+		w, n, ok := ServiceOwner(tc.cn)
+		if !ok || w != tc.worker || n != tc.n {
+			t.Errorf("ServiceOwner(%q) = %q, %d, %v; want %q, %d", tc.cn, w, n, ok, tc.worker, tc.n)
+		}
+		if i, err := IssuerOf(tc.cn, 0); err != nil || i != ServiceIssuer(tc.worker) {
+			t.Errorf("IssuerOf(%q) = %v, %v", tc.cn, i, err)
+		}
+	}
+	for _, cn := range []string{"service-evil", "service-w0-", "service-w0-01", "service--1", "service-w/0-1",
+		"service-.w-1", "agent-w0-1", "service-" + strings.Repeat("w", 49) + "-0"} {
+		if w, n, ok := ServiceOwner(cn); ok {
+			t.Errorf("ServiceOwner(%q) = %q, %d: want no owner", cn, w, n)
+		}
+		if i, err := IssuerOf(cn, 0); err == nil {
+			t.Errorf("IssuerOf(%q) = %v: want none", cn, i)
+		}
+	}
+}
+
+// A worker's service intermediate persists like a shard: reopening the
+// directory re-mints its services byte-identically (what AWS registered
+// stays valid), and each worker's services come from its own intermediate.
+func TestServiceIssuerPersistsPerWorker(t *testing.T) {
+	t.Parallel()
+	a := newAuthority(t)
+	first, err := a.Identity(ServiceID("w0", 0), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reopened, err := LoadOrCreate(a.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := reopened.Identity(ServiceID("w0", 0), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameCert(t, "service-w0-0 after reopening", first, again)
+	other, err := a.Identity(ServiceID("w1", 0), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Leaf.Issuer.CommonName != "mqherd services w0" || other.Leaf.Issuer.CommonName != "mqherd services w1" {
+		t.Errorf("issuers %q and %q", first.Leaf.Issuer.CommonName, other.Leaf.Issuer.CommonName)
+	}
+	if !a.HasIssuer(ServiceIssuer("w0")) || a.HasIssuer(ServiceIssuer("w2")) || a.HasIssuer(ServiceIssuer("../x")) {
+		t.Error("HasIssuer does not tell which intermediates exist")
 	}
 }

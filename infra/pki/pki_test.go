@@ -236,9 +236,9 @@ func TestFileAndDirModes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// ca, server, 2 shards x (key, secret), 2 agents, 1 service.
-	if keys != 9 {
-		t.Errorf("found %d key/secret files, want 9", keys)
+	// ca, server, 3 intermediates (shards 0 and 1, w0's services) x (key, secret), 2 agents, 1 service.
+	if keys != 11 {
+		t.Errorf("found %d key/secret files, want 11", keys)
 	}
 }
 

@@ -22,10 +22,16 @@ import (
 const secretSize = 32
 
 // Shard is one intermediate CA and the secret its leaves' keys are derived
-// from. Its methods are safe for concurrent use.
+// from: an agent shard, or a worker's service intermediate (see Issuer).
+// Its methods are safe for concurrent use.
 type Shard struct {
-	// Index is the shard number n (0-based); its files are shards/shard-NNN.*.
+	// Index is the agent shard number n (0-based; its files are
+	// shards/shard-NNN.*), or -1 for a service intermediate.
 	Index int
+	// Worker is, for a service intermediate, the worker whose print-service
+	// identities it signs (its files are shards/services-<worker>.*);
+	// empty for an agent shard.
+	Worker string
 	// Cert is the intermediate certificate, signed by the root.
 	Cert *x509.Certificate
 
@@ -34,68 +40,90 @@ type Shard struct {
 	secret []byte
 }
 
-// shardSlot lets concurrent callers of Shard(n) share one creation.
+// Issuer names the intermediate.
+func (s *Shard) Issuer() Issuer {
+	if s.Worker != "" {
+		return ServiceIssuer(s.Worker)
+	}
+	return ShardIssuer(s.Index)
+}
+
+// shardSlot lets concurrent callers of Issuer(i) share one creation.
 type shardSlot struct {
 	done chan struct{} // closed when s and err are final
 	s    *Shard
 	err  error
 }
 
-// Shard returns intermediate n (0-based), loading it from shards/ or, on
-// first use, creating and persisting it: an RSA-2048 key (PKCS#1 v1.5 signing
-// is deterministic, so leaves re-mint byte-identically), CN "mqherd shard
-// NNN", CA with MaxPathLen 0, and a 32-byte random secret. Files are
-// shards/shard-NNN.pem, shard-NNN.key (0600) and shard-NNN.secret (0600).
-// Concurrent calls for the same n, in this process or others sharing the
-// directory, create one intermediate; the call may block while another
-// caller creates it.
-func (a *Authority) Shard(n int) (*Shard, error) {
-	if n < 0 {
-		return nil, fmt.Errorf("pki: shard index %d is negative", n)
+// Shard returns agent shard n (0-based): Issuer(ShardIssuer(n)).
+func (a *Authority) Shard(n int) (*Shard, error) { return a.Issuer(ShardIssuer(n)) }
+
+// Issuer returns intermediate i, loading it from shards/ or, on first use,
+// creating and persisting it: an ECDSA P-256 key, CN i.CommonName() ("mqherd
+// shard NNN", "mqherd services <worker>"), CA with MaxPathLen 0, and a
+// 32-byte random secret. Files are shards/<i>.pem, <i>.key (0600) and
+// <i>.secret (0600), <i> being i.String(). Concurrent calls for the same i,
+// in this process or others sharing the directory, create one
+// intermediate; the call may block while another caller creates it.
+func (a *Authority) Issuer(i Issuer) (*Shard, error) {
+	if err := i.check(); err != nil {
+		return nil, err
 	}
 	a.mu.Lock()
-	slot, ok := a.shards[n]
+	slot, ok := a.shards[i]
 	if !ok {
 		slot = &shardSlot{done: make(chan struct{})}
-		a.shards[n] = slot
+		a.shards[i] = slot
 	}
 	a.mu.Unlock()
 	if ok {
 		<-slot.done
 		return slot.s, slot.err
 	}
-	slot.s, slot.err = a.loadOrCreateShard(n)
+	slot.s, slot.err = a.loadOrCreateShard(i)
 	if slot.err != nil {
 		// Forget the failure so that a later call can retry.
 		a.mu.Lock()
-		delete(a.shards, n)
+		delete(a.shards, i)
 		a.mu.Unlock()
 	}
 	close(slot.done)
 	return slot.s, slot.err
 }
 
-// shardPaths returns the pem, key and secret paths of shard n.
-func (a *Authority) shardPaths(n int) (certPath, keyPath, secretPath string) {
-	base := filepath.Join(a.Dir, "shards", fmt.Sprintf("shard-%03d", n))
+// HasIssuer reports whether intermediate i exists in the directory,
+// without creating it.
+func (a *Authority) HasIssuer(i Issuer) bool {
+	if i.check() != nil {
+		return false
+	}
+	certPath, _, _ := a.shardPaths(i)
+	_, err := os.Stat(certPath)
+	return err == nil
+}
+
+// shardPaths returns the pem, key and secret paths of intermediate i.
+func (a *Authority) shardPaths(i Issuer) (certPath, keyPath, secretPath string) {
+	base := filepath.Join(a.Dir, "shards", i.String())
 	return base + ".pem", base + ".key", base + ".secret"
 }
 
-func (a *Authority) loadOrCreateShard(n int) (*Shard, error) {
-	certPath, _, _ := a.shardPaths(n)
+func (a *Authority) loadOrCreateShard(i Issuer) (*Shard, error) {
+	certPath, _, _ := a.shardPaths(i)
 	_, err := os.Stat(certPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		err = a.createShard(n)
+		err = a.createShard(i)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("pki: shard %d: %w", n, err)
+		return nil, fmt.Errorf("pki: %s: %w", i, err)
 	}
-	return a.loadShard(n)
+	return a.loadShard(i)
 }
 
-// createShard mints and publishes shard n, or waits for a concurrent
-// creator's. The key file is the claim and the certificate the commit marker.
-func (a *Authority) createShard(n int) error {
+// createShard mints and publishes intermediate i, or waits for a
+// concurrent creator's. The key file is the claim and the certificate the
+// commit marker.
+func (a *Authority) createShard(i Issuer) error {
 	if err := makeDir(filepath.Join(a.Dir, "shards")); err != nil {
 		return err
 	}
@@ -112,7 +140,7 @@ func (a *Authority) createShard(n int) error {
 	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber:          randomSerial(),
-		Subject:               pkix.Name{CommonName: fmt.Sprintf("mqherd shard %03d", n), Organization: []string{"mqherd"}},
+		Subject:               pkix.Name{CommonName: i.CommonName(), Organization: []string{"mqherd"}},
 		NotBefore:             now.Add(-backdate),
 		NotAfter:              a.Root.NotAfter,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
@@ -129,7 +157,7 @@ func (a *Authority) createShard(n int) error {
 	if err != nil {
 		return err
 	}
-	certPath, keyPath, secretPath := a.shardPaths(n)
+	certPath, keyPath, secretPath := a.shardPaths(i)
 	err = publishSet([]pending{
 		{keyPath, kp, secretMode},
 		{secretPath, []byte(hex.EncodeToString(secret) + "\n"), secretMode},
@@ -141,16 +169,19 @@ func (a *Authority) createShard(n int) error {
 	return err
 }
 
-// loadShard reads shard n's files and checks that they belong together and
-// to this root.
-func (a *Authority) loadShard(n int) (*Shard, error) {
-	certPath, keyPath, secretPath := a.shardPaths(n)
+// loadShard reads intermediate i's files and checks that they belong
+// together, to this root and to i.
+func (a *Authority) loadShard(i Issuer) (*Shard, error) {
+	certPath, keyPath, secretPath := a.shardPaths(i)
 	cert, err := readCert(certPath)
 	if err != nil {
 		return nil, err
 	}
 	if err := cert.CheckSignatureFrom(a.Root); err != nil {
 		return nil, fmt.Errorf("pki: %s is not signed by %s/ca.pem: %w", certPath, a.Dir, err)
+	}
+	if cert.Subject.CommonName != i.CommonName() {
+		return nil, fmt.Errorf("pki: %s names %q, want %q", certPath, cert.Subject.CommonName, i.CommonName())
 	}
 	key, err := readKey(keyPath)
 	if err != nil {
@@ -167,9 +198,17 @@ func (a *Authority) loadShard(n int) (*Shard, error) {
 	if err != nil || len(secret) != secretSize {
 		return nil, fmt.Errorf("pki: %s: want %d hex-encoded bytes", secretPath, secretSize)
 	}
-	s := &Shard{Index: n, Cert: cert, key: key, secret: secret}
+	return newShard(i, cert, key, secret), nil
+}
+
+// newShard assembles intermediate i.
+func newShard(i Issuer, cert *x509.Certificate, key crypto.Signer, secret []byte) *Shard {
+	s := &Shard{Index: i.Shard, Worker: i.Worker, Cert: cert, key: key, secret: secret}
+	if i.IsService() {
+		s.Index = -1
+	}
 	if _, ok := key.(*rsa.PrivateKey); ok {
 		s.sigAlg = x509.SHA256WithRSA
 	}
-	return s, nil
+	return s
 }

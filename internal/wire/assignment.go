@@ -18,9 +18,11 @@ type Assignment struct {
 }
 
 // ShardMaterial is what a worker needs to mint the certificates of one
-// shard itself: the intermediate's certificate and key and the secret the
-// leaf keys are derived from. It travels only inside the cluster, encrypted
-// with the cluster key.
+// intermediate itself: its certificate and key and the secret the leaf
+// keys are derived from. A worker gets the material of an agent shard only
+// when it owns every agent of that shard, and the material of its own
+// service intermediate (Index -1). It travels only inside the cluster,
+// encrypted with the cluster key.
 type ShardMaterial struct {
 	Index   int    `json:"index"`
 	CertPEM []byte `json:"cert_pem"`
@@ -28,19 +30,44 @@ type ShardMaterial struct {
 	Secret  []byte `json:"secret"`
 }
 
+// ShardLeaves are the certificates of some agents of a shard whose other
+// agents belong to another worker (a plan boundary or a takeover splits the
+// shard): minted by the coordinator, with the intermediate's certificate to
+// present with them, but not its key or secret, with which the worker could
+// mint the other worker's agents.
+type ShardLeaves struct {
+	Index   int    `json:"index"`
+	CertPEM []byte `json:"cert_pem"` // the shard's intermediate certificate
+	Leaves  []Leaf `json:"leaves"`
+}
+
+// Leaf is one agent's certificate and private key.
+type Leaf struct {
+	Agent int    `json:"agent"`
+	Cert  []byte `json:"cert"` // DER
+	Key   []byte `json:"key"`  // the ECDSA P-256 private scalar, 32 bytes
+}
+
 // Assign gives a worker its part of a run: the scenario, the target and
 // the identities of its agents.
 type Assign struct {
-	RunID      string          `json:"run_id"`
-	Worker     string          `json:"worker"`
-	Scenario   []byte          `json:"scenario"` // scenario YAML, every default filled in
-	Target     string          `json:"target"`   // broker host:port
-	ServerName string          `json:"server_name"`
-	Agents     Range           `json:"agents"`
-	Services   int             `json:"services"`
-	RootPEM    []byte          `json:"root_pem"`
-	ShardSize  int             `json:"shard_size"`
-	Shards     []ShardMaterial `json:"shards"`
+	RunID      string `json:"run_id"`
+	Worker     string `json:"worker"`
+	Scenario   []byte `json:"scenario"` // scenario YAML, every default filled in
+	Target     string `json:"target"`   // broker host:port
+	ServerName string `json:"server_name"`
+	Agents     Range  `json:"agents"`
+	Services   int    `json:"services"`
+	RootPEM    []byte `json:"root_pem"`
+	ShardSize  int    `json:"shard_size"`
+	// Shards are the agent shards whose every agent the worker owns.
+	Shards []ShardMaterial `json:"shards"`
+	// Leaves are its agents in shards it shares with other workers.
+	// Since version 4.
+	Leaves []ShardLeaves `json:"leaves,omitempty"`
+	// ServiceIssuer is the intermediate of the worker's own print-service
+	// identities (pki.ServiceID(Worker, i)). Since version 4.
+	ServiceIssuer ShardMaterial `json:"service_issuer"`
 	// LossGrace is how long the coordinator waits before giving a silent
 	// worker's agents to others; a worker cut off longer stops reconnecting
 	// its own sessions (they may belong to others by then).
@@ -117,10 +144,13 @@ type Job struct {
 // tracks the jobs the lost worker left outstanding (Inherited), and, once
 // dispatching, sends their jobs due from Since on.
 type Takeover struct {
-	RunID     string          `json:"run_id"`
-	From      string          `json:"from"`
-	Agents    []Range         `json:"agents"`
-	Since     time.Time       `json:"since"`
-	Inherited []Job           `json:"inherited,omitempty"`
-	Shards    []ShardMaterial `json:"shards,omitempty"`
+	RunID     string    `json:"run_id"`
+	From      string    `json:"from"`
+	Agents    []Range   `json:"agents"`
+	Since     time.Time `json:"since"`
+	Inherited []Job     `json:"inherited,omitempty"`
+	// Shards and Leaves are the material of exactly the agents taken over,
+	// as in Assign.
+	Shards []ShardMaterial `json:"shards,omitempty"`
+	Leaves []ShardLeaves   `json:"leaves,omitempty"`
 }

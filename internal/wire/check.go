@@ -27,6 +27,22 @@ func checkRanges(ranges []Range) error {
 	return nil
 }
 
+// checkMaterial bounds how many shards and leaves a message carries (the
+// PKI checks what they hold).
+func checkMaterial(shards []ShardMaterial, leaves []ShardLeaves) error {
+	if len(shards) > maxShards || len(leaves) > maxShards {
+		return fmt.Errorf("wire: %d shards and %d shards of leaves, at most %d each", len(shards), len(leaves), maxShards)
+	}
+	n := 0
+	for _, l := range leaves {
+		n += len(l.Leaves)
+	}
+	if n > maxAgents {
+		return fmt.Errorf("wire: %d leaves, at most %d", n, maxAgents)
+	}
+	return nil
+}
+
 func (a *Assign) check() error {
 	var errs []error
 	if a.RunID == "" || a.Worker == "" {
@@ -36,9 +52,7 @@ func (a *Assign) check() error {
 	if a.Services < 1 || a.Services > maxServices {
 		errs = append(errs, fmt.Errorf("wire: assign with %d services, allowed 1..%d", a.Services, maxServices))
 	}
-	if len(a.Shards) > maxShards {
-		errs = append(errs, fmt.Errorf("wire: %d shards, at most %d", len(a.Shards), maxShards))
-	}
+	errs = append(errs, checkMaterial(a.Shards, a.Leaves))
 	errs = append(errs, a.Limits.check(), checkALPN(a.ALPN))
 	return errors.Join(append(errs, checkRanges([]Range{a.Agents}))...)
 }
@@ -71,7 +85,7 @@ func (t *Takeover) check() error {
 	if len(t.Inherited) > maxAgents {
 		return errors.New("wire: takeover with too many inherited jobs")
 	}
-	return checkRanges(t.Agents)
+	return errors.Join(checkRanges(t.Agents), checkMaterial(t.Shards, t.Leaves))
 }
 
 // Dismiss tells a worker it has no part in the run (any more).

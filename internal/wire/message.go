@@ -14,8 +14,13 @@ import (
 // a Ledger in a binary form of its own (EncodeSnapshot). A version 3
 // coordinator would find no ledger in a version 2 worker's frame, and a lost
 // worker's outstanding jobs would vanish from the books instead of going to
-// the survivors; so these do not mix either.
-const Version = 3
+// the survivors; so these do not mix either. Version 4 gave each worker
+// only the material of the identities it owns: its own service intermediate
+// (ServiceIssuer) instead of shard 0, and pre-minted leaves for the agents
+// of shards it shares (Leaves); a version 3 worker would find no
+// intermediate for its print services, a version 4 worker none in a
+// version 3 assignment.
+const Version = 4
 
 // MaxMessage bounds an encoded message accepted from the network.
 const MaxMessage = 16 << 20
