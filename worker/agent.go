@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"sync"
 	"time"
 
@@ -108,8 +109,8 @@ func subscribe(ctx context.Context, s *session, c *paho.Client, topics []string)
 		}
 		return granted
 	}
-	if err != nil && ctx.Err() != nil {
-		s.w.rec.Error(measure.SubscribeRefused, 0)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		s.w.rec.Error(measure.SubscribeTimeout, 0)
 	}
 	return false
 }

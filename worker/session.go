@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"sync"
@@ -149,6 +150,10 @@ func (s *session) countConnectErr(ca *paho.Connack, stage string, err error) {
 		s.w.rec.Error(measure.ConnectRefused, ca.ReasonCode)
 		return
 	}
+	if pe, ok := asProtocolError(err); ok {
+		s.w.rec.Error(measure.ProtocolError, pe.Reason)
+		return
+	}
 	kind := classifyConnectErr(stage, err)
 	if s.firstJITPDrop(kind) {
 		kind = measure.JITPFirstConnect
@@ -194,19 +199,25 @@ func (s *session) dial(ctx context.Context) (*paho.Client, *paho.Connack, string
 		_ = raw.Close()
 		return nil, nil, "tls", err
 	}
+	// Every read goes through the packet limit: paho's reader reserves a
+	// packet's declared length before reading it (see limitedConn).
+	limited := newLimitedConn(conn, s.w.maxPacket(), s.w.cfg.PacketTimeout)
 	var c *paho.Client
 	c = paho.NewClient(paho.ClientConfig{
 		ClientID:           s.id,
-		Conn:               packets.NewThreadSafeConn(conn),
+		Conn:               packets.NewThreadSafeConn(limited),
 		Session:            s.state,
 		PingHandler:        s.w.keepalive.newPinger(),
 		PacketTimeout:      s.w.cfg.PacketTimeout,
 		OnPublishReceived:  []func(paho.PublishReceived) (bool, error){s.onPublish},
 		OnServerDisconnect: func(d *paho.Disconnect) { s.lost(c, measure.ServerDisconnect, d.ReasonCode) },
-		OnClientError:      func(error) { s.lost(c, measure.ConnectionLost, 0) },
+		OnClientError:      func(err error) { kind, code := classifyLost(err); s.lost(c, kind, code) },
 	})
 	ca, err := c.Connect(ctx, s.w.connectPacket(s.id, s.role.receiveMaximum()))
 	if err != nil {
+		if pe := limited.verdict(); ca == nil && !isContextErr(err) && pe != nil {
+			err = fmt.Errorf("%w (%w)", pe, err)
+		}
 		return nil, ca, "mqtt", err
 	}
 	return c, ca, "", nil

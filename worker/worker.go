@@ -14,6 +14,7 @@ import (
 	"github.com/mqherd/mqherd/infra/pki"
 	"github.com/mqherd/mqherd/internal/measure"
 	"github.com/mqherd/mqherd/internal/wire"
+	"github.com/mqherd/mqherd/scenarios"
 )
 
 // Worker runs one share of a scenario: its agents, its print service and its
@@ -314,12 +315,26 @@ const serviceReceiveMaximum = 4096
 func (w *Worker) connectPacket(id string, recvMax uint16) *paho.Connect {
 	run := w.cfg.Scenario.Run
 	expiry := uint32(run.SessionExpiry / time.Second)
+	maxPacket := uint32(w.maxPacket())
 	return &paho.Connect{
 		ClientID:   id,
 		KeepAlive:  uint16(run.Keepalive / time.Second),
 		CleanStart: false,
-		Properties: &paho.ConnectProperties{SessionExpiryInterval: &expiry, ReceiveMaximum: &recvMax},
+		Properties: &paho.ConnectProperties{
+			SessionExpiryInterval: &expiry,
+			ReceiveMaximum:        &recvMax,
+			MaximumPacketSize:     &maxPacket,
+		},
 	}
+}
+
+// maxPacket is the Maximum Packet Size every connection announces and
+// enforces (the scenario's run.max_packet_bytes).
+func (w *Worker) maxPacket() int {
+	if m := w.cfg.Scenario.Run.MaxPacketBytes; m > 0 {
+		return m
+	}
+	return scenarios.DefaultMaxPacketBytes // a scenario built in code without it
 }
 
 // nextSource returns the next local address to dial from, or nil for any.
