@@ -54,7 +54,7 @@ func coordinate(ctx context.Context, o coordinateOptions, stdout, stderr io.Writ
 	}
 	target := o.target
 	if target.Profile.Embedded() {
-		b, err := startEmbeddedBroker(authority)
+		b, err := startEmbeddedBroker(authority, sc.Run.MaxPacketBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -141,13 +141,15 @@ func runOverCluster(ctx context.Context, o coordinateOptions, target rundir.Targ
 	return &runResult{summary: rundir.NewSummary(m, o.scenario.Agents, final), dir: dir.Path()}, runErr
 }
 
-func startEmbeddedBroker(a *pki.Authority) (*broker.Broker, error) {
+// startEmbeddedBroker starts the embedded broker on a free loopback port,
+// enforcing the scenario's maximum packet size on its clients too.
+func startEmbeddedBroker(a *pki.Authority, maxPacket int) (*broker.Broker, error) {
 	tlsCfg, err := a.ServerTLS([]string{"127.0.0.1", "localhost"})
 	if err != nil {
 		return nil, err
 	}
 	cfg := broker.DefaultConfig()
-	cfg.Addr, cfg.TLS = "127.0.0.1:0", tlsCfg
+	cfg.Addr, cfg.TLS, cfg.MaxPacketBytes = "127.0.0.1:0", tlsCfg, maxPacket
 	return broker.Start(cfg)
 }
 
