@@ -3,7 +3,6 @@ package worker
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -206,7 +205,7 @@ func (s *session) dial(ctx context.Context) (*paho.Client, *paho.Connack, string
 	c = paho.NewClient(paho.ClientConfig{
 		ClientID:           s.id,
 		Conn:               packets.NewThreadSafeConn(limited),
-		Session:            s.state,
+		Session:            ackSession{s.state},
 		PingHandler:        s.w.keepalive.newPinger(),
 		PacketTimeout:      s.w.cfg.PacketTimeout,
 		OnPublishReceived:  []func(paho.PublishReceived) (bool, error){s.onPublish},
@@ -325,31 +324,4 @@ func (s *session) stop() {
 		s.w.rec.Gauge(measure.AgentsConnected, -1)
 	}
 	_ = c.Disconnect(&paho.Disconnect{ReasonCode: 0})
-}
-
-// publish sends one message with the scenario's QoS, no faster than the
-// target allows per connection, and counts the outcome. It reports whether
-// the broker accepted it.
-func (s *session) publish(ctx context.Context, c *paho.Client, topic string, payload []byte) bool {
-	if err := s.pace.wait(ctx); err != nil {
-		return false // the run is over
-	}
-	ctx, cancel := context.WithTimeout(ctx, s.w.cfg.PacketTimeout)
-	defer cancel()
-	s.w.rec.Count(measure.MessagesSent, 1)
-	resp, err := c.Publish(ctx, &paho.Publish{Topic: topic, QoS: s.w.qos, Payload: payload})
-	switch {
-	case resp != nil && resp.ReasonCode >= 0x80:
-		s.w.rec.Error(measure.PublishRefused, resp.ReasonCode)
-		return false
-	case errors.Is(err, context.DeadlineExceeded):
-		s.w.rec.Error(measure.PublishTimeout, 0)
-		return false
-	case err != nil:
-		// Connection went away before the PUBACK: the message stays in the
-		// persistent session and is resent on reconnect; the loss itself was
-		// counted as connection_lost, and an undelivered job times out.
-		return false
-	}
-	return true
 }
