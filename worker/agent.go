@@ -98,6 +98,16 @@ func subscribe(ctx context.Context, s *session, c *paho.Client, topics []string)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.w.cfg.PacketTimeout)
 	defer cancel()
+	// A persistent session keeps an unanswered SUBSCRIBE across the loss of
+	// its connection: stop waiting when the connection ends (the loss is
+	// counted as what it was), not at the timeout.
+	go func() {
+		select {
+		case <-c.Done():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	ack, err := c.Subscribe(ctx, sub)
 	if ack != nil {
 		granted := len(ack.Reasons) == len(topics)
