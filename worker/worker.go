@@ -295,13 +295,16 @@ func agentNumbers(agents []*agent) []int {
 	return out
 }
 
-// Drain waits up to the scenario's drain time for outstanding jobs, then
-// declares the rest lost. It returns how many were declared lost at the end.
+// Drain waits up to the scenario's drain time for outstanding jobs and for
+// the acknowledgements of publishes still awaited (so each one ends
+// acknowledged or counted as publish_timeout, if the drain is long enough),
+// then declares the jobs left lost. It returns how many were declared lost
+// at the end.
 func (w *Worker) Drain(ctx context.Context) int {
 	deadline := time.Now().Add(w.cfg.Scenario.Run.Drain)
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
-	for w.disp.expire(time.Now(), false) > 0 && time.Now().Before(deadline) {
+	for (w.disp.expire(time.Now(), false) > 0 || w.acks.running() > 0) && time.Now().Before(deadline) {
 		select {
 		case <-ctx.Done():
 			return w.disp.expireAll()
