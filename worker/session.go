@@ -214,8 +214,10 @@ func (s *session) dial(ctx context.Context) (*paho.Client, *paho.Connack, string
 	})
 	ca, err := c.Connect(ctx, s.w.connectPacket(s.id, s.role.receiveMaximum()))
 	if err != nil {
-		if pe := limited.verdict(); ca == nil && !isContextErr(err) && pe != nil {
-			err = fmt.Errorf("%w (%w)", pe, err)
+		if ca == nil && !isContextErr(err) { // only then has paho's reader returned (see verdict)
+			if pe := limited.verdict(); pe != nil {
+				err = fmt.Errorf("%w (%w)", pe, err)
+			}
 		}
 		return nil, ca, "mqtt", err
 	}
