@@ -248,3 +248,23 @@ func TestJobsDueWhileThePrintServiceIsDownGoOutInOrder(t *testing.T) {
 		t.Errorf("errors %v, out of order %d: want the 3 jobs sent late, in order, none failed", errs, c.counter(measure.OutOfOrder))
 	}
 }
+
+// A broker that stops in the middle of a packet holds the connection only
+// for the packet timeout (here 1 s), not until keepalive gives up (90 s at
+// the default 60 s): the read of a packet begun has a deadline.
+func TestStalledPacketEndsTheConnectionAfterThePacketTimeout(t *testing.T) {
+	sc := testScenario(t, 20, 600)
+	w, _, col := hostileWorker(t, hostile.StalledPublish, sc, time.Second)
+	start := time.Now()
+	stop := connectInBackground(w)
+	eventually(t, 10*time.Second, "every stalled connection ended", func() bool { return col.errors()["connection_lost"] >= 22 })
+	t.Logf("22 stalled connections ended within %s", time.Since(start).Round(time.Millisecond))
+	stop()
+	w.Stop()
+	errs := col.errors()
+	delete(errs, "connection_lost")
+	delete(errs, "subscribe_timeout") // its SUBSCRIBE, sent meanwhile, times out as the packet does
+	if len(errs) != 0 {
+		t.Errorf("errors %v: want connection_lost (and subscribe_timeout) only", col.errors())
+	}
+}

@@ -175,6 +175,10 @@ func (b *Broker) serveConn(c *conn) {
 		if c.connack(0) == nil {
 			b.sendThenHold(c, hugePublish)
 		}
+	case StalledPublish:
+		if c.connack(0) == nil {
+			b.sendThenHold(c, stalledPublish)
+		}
 	case RefuseServiceOnce:
 		if b.refuseOnce(connect.ClientID) {
 			b.refusals.Add(1)

@@ -31,6 +31,9 @@ const (
 	MalformedConnack
 	// SilentSubscribe is a working broker that never answers SUBSCRIBE.
 	SilentSubscribe
+	// StalledPublish answers CONNECT with a good CONNACK, then sends the
+	// first 10 bytes of a PUBLISH declaring 100 and nothing more.
+	StalledPublish
 	// Working is a broker without a fault (a baseline).
 	Working
 	numModes
@@ -38,11 +41,12 @@ const (
 
 var modeNames = [numModes]string{
 	"huge-connack", "five-byte-length", "endless-length", "huge-publish",
-	"refuse-service-once", "never-ack", "malformed-connack", "silent-subscribe", "working",
+	"refuse-service-once", "never-ack", "malformed-connack", "silent-subscribe", "stalled-publish", "working",
 }
 
 // Modes lists the modes of the hostile brokers mqherd is tried against end
-// to end (MalformedConnack and SilentSubscribe are the worker's own tests).
+// to end (MalformedConnack, SilentSubscribe and StalledPublish are the
+// worker's own tests).
 func Modes() []Mode {
 	return []Mode{HugeConnack, FiveByteLength, EndlessLength, HugePublish, RefuseServiceOnce, NeverAck}
 }
@@ -61,4 +65,6 @@ var (
 	fiveByteLength = []byte{0x20, 0x80, 0x80, 0x80, 0x80, 0x01} // a fifth length byte
 	hugePublish    = []byte{0x30, 0xff, 0xff, 0xff, 0x7f}       // PUBLISH, remaining length 268,435,455
 	shortConnack   = []byte{0x20, 0x01, 0x00}                   // CONNACK with its flags only
+	// A QoS 0 PUBLISH of 100 bytes (topic "t"), cut after 10 of them.
+	stalledPublish = []byte{0x30, 100, 0x00, 0x01, 't', 0x00, 'p', 'a', 'y', 'l', 'o', 'a'}
 )
