@@ -95,6 +95,7 @@ func TestParseProblemsOneEach(t *testing.T) {
 		{"speedup too high", "name: x\nspeedup: 1e13\n", "t.yaml:2:10: speedup: 1e+13 turns duration 1h0m0s into 0s of wall-clock time", 1},
 		{"payload", "name: x\npayload_bytes: 10\n", "t.yaml:2:16: payload_bytes: 10 out of range, must be 64..262144", 1},
 		{"receive maximum", "name: x\nrun: {receive_maximum: 70000}\n", "t.yaml:2:24: run.receive_maximum: 70000 out of range, must be 1..65535", 1},
+		{"max packet", "name: x\nrun: {max_packet_bytes: 1000}\n", "t.yaml:2:25: run.max_packet_bytes: 1000 out of range, must be 1280..268435455", 1},
 		{"execution order", "name: x\nexecution: {min: 30s, max: 5s}\n", "t.yaml:2:28: execution.max: 5s out of range, must be >= min (30s)", 1},
 		{"jobs order", "name: x\nsegments: [{name: a, share: 1, jobs_per_week: {min: 3, max: 2}}]\n", "segments[0].jobs_per_week.max: 2 out of range, must be >= min (3)", 1},
 		{"duplicate segment", "name: x\nsegments: [{name: a, share: 0.5, jobs_per_week: {min: 1, max: 2}}, {name: a, share: 0.5, jobs_per_week: {min: 1, max: 2}}]\n", `segments[1].name: "a" repeats an earlier segment`, 1},

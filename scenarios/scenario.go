@@ -80,7 +80,29 @@ type RunSettings struct {
 	JobTimeout      time.Duration `yaml:"job_timeout"`       // a job not completed this long after its intended time is lost, > 0; default 30s
 	Drain           time.Duration `yaml:"drain"`             // max wait for outstanding jobs at the end, >= 0; default 30s
 	LateDispatch    time.Duration `yaml:"late_dispatch"`     // a job sent later than this after its intended time is late, > 0; default 100ms
+	// MaxPacketBytes is the Maximum Packet Size every connection announces
+	// in CONNECT and enforces on what it reads: a packet declaring more
+	// closes that connection (protocol_error/0x95). It bounds what a broker
+	// can make each connection hold. payload_bytes+1024..268435455;
+	// default 524288 (DefaultMaxPacketBytes).
+	MaxPacketBytes int `yaml:"max_packet_bytes"`
 }
+
+// DefaultMaxPacketBytes is the default run.max_packet_bytes, 512 KiB: twice
+// the largest job or status message a scenario can ask for (payload_bytes
+// at most 262,144 plus about 60 bytes of topic and headers), so a valid
+// scenario never needs to change it, while a hostile broker can make one
+// connection hold at most this much (20 agents: 10 MiB).
+const DefaultMaxPacketBytes = 512 << 10
+
+// MaxPacketHeadroom is what run.max_packet_bytes must allow beyond
+// payload_bytes: the topic, the fixed and variable headers, and the
+// message's own fields when payload_bytes is smaller than they are.
+const MaxPacketHeadroom = 1024
+
+// MaxMQTTPacket is the largest remaining length MQTT can express (four
+// length bytes); the upper bound of run.max_packet_bytes.
+const MaxMQTTPacket = 268435455
 
 // Default returns the default scenario: the built-in print-fleet without its
 // name and description. Name is required, so set it before validating.
@@ -124,6 +146,7 @@ func DefaultRunSettings() RunSettings {
 		JobTimeout:      30 * time.Second,
 		Drain:           30 * time.Second,
 		LateDispatch:    100 * time.Millisecond,
+		MaxPacketBytes:  DefaultMaxPacketBytes,
 	}
 }
 

@@ -195,6 +195,19 @@ func (s *Scenario) validateRun(c *checker) {
 		c.add("run.drain", "%v out of range, must be >= 0", r.Drain)
 	}
 	c.positiveDuration("run.late_dispatch", r.LateDispatch)
+	s.validatePacketSize(c)
+}
+
+// validatePacketSize checks run.max_packet_bytes against the largest
+// message the scenario sends (payload_bytes, taken within its own range so
+// a bad payload_bytes is reported once, there).
+func (s *Scenario) validatePacketSize(c *checker) {
+	payload := min(max(s.PayloadBytes, minPayloadBytes), maxPayloadBytes)
+	lo := payload + MaxPacketHeadroom
+	if v := s.Run.MaxPacketBytes; v < lo || v > MaxMQTTPacket {
+		c.add("run.max_packet_bytes", "%d out of range, must be %d..%d (payload_bytes %d plus %d bytes of topic and headers, up to MQTT's largest packet)",
+			v, lo, MaxMQTTPacket, payload, MaxPacketHeadroom)
+	}
 }
 
 func (c *checker) intRange(field string, v, lo, hi int) {

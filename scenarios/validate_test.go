@@ -38,6 +38,12 @@ func TestValidateInCode(t *testing.T) {
 		{"late dispatch", func(s *Scenario) { s.Run.LateDispatch = 0 }, "run.late_dispatch: 0s out of range, must be > 0"},
 		{"job timeout", func(s *Scenario) { s.Run.JobTimeout = -time.Second }, "run.job_timeout: -1s out of range, must be > 0"},
 		{"qos 0", func(s *Scenario) { s.QoS = 0 }, ""},
+		{"max packet below the payload", func(s *Scenario) { s.PayloadBytes, s.Run.MaxPacketBytes = 4096, 5000 },
+			"run.max_packet_bytes: 5000 out of range, must be 5120..268435455 (payload_bytes 4096 plus 1024 bytes"},
+		{"max packet beyond MQTT", func(s *Scenario) { s.Run.MaxPacketBytes = MaxMQTTPacket + 1 }, "run.max_packet_bytes: 268435456 out of range, must be 1280..268435455"},
+		{"max packet unset", func(s *Scenario) { s.Run.MaxPacketBytes = 0 }, "run.max_packet_bytes: 0 out of range"},
+		{"default max packet fits the largest payload", func(s *Scenario) { s.PayloadBytes = maxPayloadBytes }, ""},
+		{"bad payload reported once", func(s *Scenario) { s.PayloadBytes = 1 << 30 }, "payload_bytes: 1073741824 out of range, must be 64..262144"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"sync"
 	"time"
 
@@ -97,6 +98,16 @@ func subscribe(ctx context.Context, s *session, c *paho.Client, topics []string)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.w.cfg.PacketTimeout)
 	defer cancel()
+	// A persistent session keeps an unanswered SUBSCRIBE across the loss of
+	// its connection: stop waiting when the connection ends (the loss is
+	// counted as what it was), not at the timeout.
+	go func() {
+		select {
+		case <-c.Done():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	ack, err := c.Subscribe(ctx, sub)
 	if ack != nil {
 		granted := len(ack.Reasons) == len(topics)
@@ -108,8 +119,8 @@ func subscribe(ctx context.Context, s *session, c *paho.Client, topics []string)
 		}
 		return granted
 	}
-	if err != nil && ctx.Err() != nil {
-		s.w.rec.Error(measure.SubscribeRefused, 0)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		s.w.rec.Error(measure.SubscribeTimeout, 0)
 	}
 	return false
 }

@@ -46,3 +46,18 @@ func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
+
+// classifyLost maps the error that ended a live connection to an error
+// kind and reason code: the broker broke MQTT or the announced limits
+// (protocol_error with its code), or the connection was lost.
+func classifyLost(err error) (measure.ErrorKind, byte) {
+	if pe, ok := asProtocolError(err); ok {
+		return measure.ProtocolError, pe.Reason
+	}
+	return measure.ConnectionLost, 0
+}
+
+// isContextErr tells an error of an ended context (a timeout or a stop).
+func isContextErr(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+}

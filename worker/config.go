@@ -26,7 +26,9 @@ type Config struct {
 	// SourceIPs are local addresses to dial from, round-robin (one source
 	// address has ~28k ephemeral ports per destination). Default: any.
 	SourceIPs []netip.Addr
-	// PacketTimeout bounds each handshake, CONNACK, SUBACK and PUBACK wait. Default 10s.
+	// PacketTimeout bounds each handshake, CONNACK, SUBACK and PUBACK wait,
+	// and the wait for the rest of a packet a broker began to send (a stalled
+	// packet ends its connection). Default 10s.
 	PacketTimeout time.Duration
 	// SnapshotInterval is how often a snapshot is emitted. Default 1s.
 	SnapshotInterval time.Duration

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/eclipse/paho.golang/paho"
+
 	"github.com/mqherd/mqherd/internal/measure"
 	"github.com/mqherd/mqherd/internal/wire"
 	"github.com/mqherd/mqherd/scenarios"
@@ -21,22 +23,36 @@ func keyOf(agent int, seq uint32) jobKey { return jobKey(uint64(agent)<<32 | uin
 type dispatcher struct {
 	w        *Worker
 	services []*service
-	inFlight chan struct{} // bounds concurrent job publishes
+	inFlight chan struct{} // bounds concurrent publish chains
+	chains   *tasks        // publish chains under way (publishChain)
 
-	mu          sync.Mutex                  // guards the fields below
-	outstanding map[jobKey]int64            // job -> intended time (unix ns)
-	lost        map[jobKey]int64            // declared lost -> intended (unix ns); a late completion is counted apart
-	busy        map[int][]scenarios.Arrival // agent -> jobs waiting behind the one being published
-	wg          sync.WaitGroup              // job publishes under way
+	mu          sync.Mutex       // guards the fields below
+	outstanding map[jobKey]int64 // job -> intended time (unix ns)
+	lost        map[jobKey]int64 // declared lost -> intended (unix ns); a late completion is counted apart
+	// busy holds, per agent with a publish chain running or parked, the
+	// jobs waiting behind the one being published (a parked chain's job is
+	// first). A job never overtakes an earlier one of its agent.
+	busy map[int][]job
+	// parked lists, per print-service client, the agents whose chains
+	// stopped because it had no connection; resume restarts them.
+	parked map[*service][]int
+}
+
+// job is one arrival on its way to the broker.
+type job struct {
+	scenarios.Arrival
+	lateCounted bool // its late_dispatch was counted (it is being sent again)
 }
 
 func newDispatcher(w *Worker) *dispatcher {
 	return &dispatcher{
 		w:           w,
 		inFlight:    make(chan struct{}, 256),
+		chains:      newTasks(),
 		outstanding: map[jobKey]int64{},
 		lost:        map[jobKey]int64{},
-		busy:        map[int][]scenarios.Arrival{},
+		busy:        map[int][]job{},
+		parked:      map[*service][]int{},
 	}
 }
 
@@ -126,62 +142,127 @@ func (d *dispatcher) outstandingJobs() []wire.Job {
 	return out
 }
 
-// submit publishes a's job on its own goroutine, unless a job of the same
-// agent is being published: then it queues behind it. Jobs of one agent are
-// published one after another (the next after the previous PUBACK), so the
-// harness never reorders what the broker is asked to deliver. It reports
-// false when ctx ended.
+// submit publishes a's job on a chain of its own, unless a job of the same
+// agent is being published or is parked: then it queues behind it. Jobs of
+// one agent are written one after another, so the harness never reorders
+// what the broker is asked to deliver; none waits for the previous one's
+// acknowledgement. It reports false when ctx ended.
 func (d *dispatcher) submit(ctx context.Context, a scenarios.Arrival) bool {
+	j := job{Arrival: a}
 	d.mu.Lock()
-	if q, ok := d.busy[a.Agent]; ok {
-		d.busy[a.Agent] = append(q, a)
-		d.mu.Unlock()
-		return true
-	}
-	d.busy[a.Agent] = nil
+	start := d.enqueue(j)
 	d.mu.Unlock()
+	return !start || d.startChain(ctx, j)
+}
+
+// enqueue queues j behind its agent's chain, or reports that j starts a
+// chain of its own; d.mu held.
+func (d *dispatcher) enqueue(j job) bool {
+	if q, ok := d.busy[j.Agent]; ok {
+		d.busy[j.Agent] = append(q, j)
+		return false
+	}
+	d.busy[j.Agent] = nil
+	return true
+}
+
+// startChain runs publishChain from j; false when ctx ended or the worker
+// stopped.
+func (d *dispatcher) startChain(ctx context.Context, j job) bool {
 	select {
 	case d.inFlight <- struct{}{}:
 	case <-ctx.Done():
 		return false
 	}
-	d.wg.Add(1)
-	go d.publishChain(ctx, a)
+	if !d.chains.start(func() { d.publishChain(ctx, j) }) {
+		<-d.inFlight
+		return false
+	}
 	return true
 }
 
-// publishChain publishes a, then whatever queued behind it for that agent.
-func (d *dispatcher) publishChain(ctx context.Context, a scenarios.Arrival) {
-	defer func() { <-d.inFlight; d.wg.Done() }()
-	for {
-		d.publishJob(ctx, a)
+// publishChain publishes j, then whatever queued behind it for that agent,
+// until the queue is empty or the chain parks.
+func (d *dispatcher) publishChain(ctx context.Context, j job) {
+	defer func() { <-d.inFlight }()
+	for d.publishJob(ctx, j) {
 		d.mu.Lock()
-		q := d.busy[a.Agent]
+		q := d.busy[j.Agent]
 		if len(q) == 0 {
-			delete(d.busy, a.Agent)
+			delete(d.busy, j.Agent)
 			d.mu.Unlock()
 			return
 		}
-		a, d.busy[a.Agent] = q[0], q[1:]
+		j, d.busy[j.Agent] = q[0], q[1:]
 		d.mu.Unlock()
 	}
 }
 
-// publishJob publishes a registered job once.
-func (d *dispatcher) publishJob(ctx context.Context, a scenarios.Arrival) {
-	now := time.Now()
-	if now.Sub(a.At) > d.w.cfg.Scenario.Run.LateDispatch {
-		d.w.rec.Error(measure.LateDispatch, 0)
+// publishJob publishes a registered job once, unless it was declared lost
+// meanwhile (its time is past: sending it would only make a late
+// completion). It returns false when it parked the chain instead: the
+// job's print-service client has no connection.
+func (d *dispatcher) publishJob(ctx context.Context, j job) bool {
+	svc := d.services[j.Agent%len(d.services)]
+	for try := 0; try < 3 && ctx.Err() == nil; try++ { // a connection lost under the publish: look again
+		c, ok := d.clientOrPark(svc, j)
+		if !ok {
+			return false
+		}
+		if c == nil {
+			return true // no longer outstanding
+		}
+		now := time.Now()
+		if !j.lateCounted && now.Sub(j.At) > d.w.cfg.Scenario.Run.LateDispatch {
+			d.w.rec.Error(measure.LateDispatch, 0)
+		}
+		j.lateCounted = true
+		id := agentID(j.Agent)
+		m := message{Run: d.w.cfg.RunID, Agent: id, Seq: j.Seq, Intended: j.At.UnixNano(), Sent: now.UnixNano()}
+		if svc.publish(ctx, c, "agents/"+id+"/jobs", m.encode(d.w.cfg.Scenario.PayloadBytes)) != notSent {
+			break
+		}
 	}
-	svc := d.services[a.Agent%len(d.services)]
-	c := svc.current()
-	if c == nil {
-		d.w.rec.Error(measure.PublishTimeout, 0) // the print service is offline: the job will time out
-		return
+	return true
+}
+
+// clientOrPark returns svc's live connection for j; nil and true when j
+// is no longer outstanding (declared lost, or handed to another worker);
+// false when svc has no connection: j then goes back to the head of its
+// agent's queue and the agent is parked until svc connects (resume).
+func (d *dispatcher) clientOrPark(svc *service, j job) (*paho.Client, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.outstanding[keyOf(j.Agent, j.Seq)]; !ok {
+		return nil, true
 	}
-	id := agentID(a.Agent)
-	m := message{Run: d.w.cfg.RunID, Agent: id, Seq: a.Seq, Intended: a.At.UnixNano(), Sent: now.UnixNano()}
-	svc.publish(ctx, c, "agents/"+id+"/jobs", m.encode(d.w.cfg.Scenario.PayloadBytes))
+	if c := svc.current(); c != nil {
+		return c, true
+	}
+	d.busy[j.Agent] = append([]job{j}, d.busy[j.Agent]...)
+	d.parked[svc] = append(d.parked[svc], j.Agent)
+	return nil, false
+}
+
+// resume restarts the chains parked while svc had no connection, each from
+// the job it stopped at, so the jobs that fell due meanwhile go out now
+// (late, and counted so). svc calls it once connected and subscribed.
+func (d *dispatcher) resume(ctx context.Context, svc *service) {
+	d.mu.Lock()
+	var starts []job
+	for _, agent := range d.parked[svc] {
+		if q := d.busy[agent]; len(q) > 0 {
+			starts = append(starts, q[0])
+			d.busy[agent] = q[1:]
+		}
+	}
+	delete(d.parked, svc)
+	d.mu.Unlock()
+	for _, j := range starts {
+		if !d.startChain(ctx, j) {
+			return
+		}
+	}
 }
 
 // completed records a status: end-to-end and status-delivery latency for a

@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"net"
 	"time"
+
+	"github.com/eclipse/paho.golang/packets"
 )
 
 // MQTT reason codes the harness uses to label what a broker sent wrong.
 const (
 	reasonMalformed      = 0x81 // Malformed Packet
+	reasonProtocol       = 0x82 // Protocol Error
 	reasonPacketTooLarge = 0x95 // Packet too large
 )
 
@@ -31,6 +34,10 @@ func (e *protocolError) Error() string {
 // length up front). While a packet is partly read, each read has a
 // deadline of stall, so a broker that stops mid-packet cannot hold the
 // connection's memory and goroutines forever.
+//
+// Only the MQTT client's one reading goroutine calls Read; the fields below
+// are that goroutine's. verdict reads them from another goroutine, only
+// once the reader has handed its error over (see verdict).
 type limitedConn struct {
 	net.Conn
 	max   int
@@ -41,6 +48,10 @@ type limitedConn struct {
 	lenBytes   int   // bytes of the length field read
 	multiplier int
 	err        error // sticky once the stream is refused
+
+	packets   int   // whole packets read
+	firstType byte  // the MQTT packet type of the first packet
+	readErr   error // the first error of the connection beneath
 }
 
 const (
@@ -59,6 +70,9 @@ func (c *limitedConn) Read(p []byte) (int, error) {
 		return 0, c.err
 	}
 	n, err := c.Conn.Read(p)
+	if err != nil && c.readErr == nil {
+		c.readErr = err
+	}
 	if scanErr := c.scan(p[:n]); scanErr != nil {
 		c.err = scanErr
 		return 0, scanErr
@@ -78,7 +92,9 @@ func (c *limitedConn) scan(b []byte) error {
 	for i := 0; i < len(b); i++ {
 		switch c.state {
 		case stateHeader:
-			c.state, c.length, c.lenBytes, c.multiplier = stateLength, 0, 0, 1
+			if err := c.header(b[i]); err != nil {
+				return err
+			}
 		case stateLength:
 			if err := c.lengthByte(b[i]); err != nil {
 				return err
@@ -88,11 +104,29 @@ func (c *limitedConn) scan(b []byte) error {
 			c.length -= skip
 			i += skip - 1
 			if c.length == 0 {
-				c.state = stateHeader
+				c.endPacket()
 			}
 		}
 	}
 	return nil
+}
+
+// header reads the first byte of a packet: its type and flags.
+func (c *limitedConn) header(v byte) error {
+	if v>>4 == 0 {
+		return &protocolError{Reason: reasonMalformed, Detail: "a packet of type 0 (reserved)"}
+	}
+	if c.packets == 0 {
+		c.firstType = v >> 4
+	}
+	c.state, c.length, c.lenBytes, c.multiplier = stateLength, 0, 0, 1
+	return nil
+}
+
+// endPacket notes a whole packet read.
+func (c *limitedConn) endPacket() {
+	c.packets++
+	c.state = stateHeader
 }
 
 // lengthByte reads one byte of the variable byte integer length.
@@ -106,15 +140,35 @@ func (c *limitedConn) lengthByte(v byte) error {
 	if v&0x80 != 0 {
 		return nil
 	}
-	if c.length > c.max {
+	if size := 1 + c.lenBytes + c.length; size > c.max { // MQTT's packet size counts the fixed header
 		return &protocolError{Reason: reasonPacketTooLarge,
-			Detail: fmt.Sprintf("a packet declares %d bytes; this client announced a maximum of %d", c.length, c.max)}
+			Detail: fmt.Sprintf("a packet of %d bytes; this client announced a maximum of %d", size, c.max)}
 	}
 	c.state = stateBody
 	if c.length == 0 {
-		c.state = stateHeader
+		c.endPacket()
 	}
 	return nil
+}
+
+// verdict explains why the client failed to take a connection's first
+// packet (CONNACK) when no read failed: what the broker sent was not a
+// CONNACK (0x82), or was one the client could not decode (0x81). It
+// returns nil when the stream gives no such reason (nothing whole was
+// read, or the connection beneath failed: then that failure is the cause).
+//
+// Call it only after the client's reading goroutine returned its error
+// (paho's Connect returns the reader's error through a channel, which
+// orders the reader's writes before this read), never after a timeout,
+// when the reader may still be running.
+func (c *limitedConn) verdict() *protocolError {
+	switch {
+	case c.err != nil, c.readErr != nil, c.packets == 0:
+		return nil
+	case c.firstType != packets.CONNACK && c.firstType != packets.AUTH:
+		return &protocolError{Reason: reasonProtocol, Detail: fmt.Sprintf("a packet of type %d where CONNACK was due", c.firstType)}
+	}
+	return &protocolError{Reason: reasonMalformed, Detail: "a CONNACK the client could not decode"}
 }
 
 // asProtocolError finds a protocolError in err.

@@ -51,6 +51,9 @@ func TestLimitedConnRefusesHostileLengths(t *testing.T) {
 		"CONNACK claiming 256 MiB":    {[]byte{0x20, 0x80, 0x80, 0x80, 0x80, 0x01}, reasonMalformed},
 		"PUBLISH claiming 200 MB":     {[]byte{0x30, 0xff, 0xff, 0xff, 0x7f}, reasonPacketTooLarge},
 		"a length field never ending": {append([]byte{0x30}, bytes.Repeat([]byte{0xff}, 100)...), reasonMalformed},
+		"reserved packet type 0":      {[]byte{0x00, 0x00}, reasonMalformed},
+		"exactly the maximum":         {append([]byte{0x30, 0xfc, 0xff, 0x03}, make([]byte, 65532)...), 0}, // 65,532 + 4 header bytes
+		"one byte over the maximum":   {[]byte{0x30, 0xfd, 0xff, 0x03}, reasonPacketTooLarge},              // 65,533 + 4 header bytes: 65,537
 	}
 	for name, c := range cases {
 		for _, cut := range []int{1, 2, 7, 1 << 20} {
@@ -68,6 +71,35 @@ func TestLimitedConnRefusesHostileLengths(t *testing.T) {
 			case c.reason != 0 && (!isProto || pe.Reason != c.reason || got.Len() > 5):
 				t.Errorf("%s (chunks of %d): %v after %d bytes, want reason 0x%02x before the length is complete", name, cut, err, got.Len(), c.reason)
 			}
+		}
+	}
+}
+
+// A first packet the client could not take, read whole from a healthy
+// stream, is the broker's fault: a CONNACK that does not decode is
+// malformed (0x81), another packet where CONNACK was due a protocol error
+// (0x82). A stream that broke off explains itself: no verdict.
+func TestLimitedConnVerdictOnTheFirstPacket(t *testing.T) {
+	t.Parallel()
+	cases := map[string]struct {
+		stream []byte
+		reason byte // 0: no verdict
+	}{
+		"CONNACK with no body":   {[]byte{0x20, 0x00}, reasonMalformed},
+		"CONNACK with bad props": {[]byte{0x20, 0x03, 0x00, 0x00, 0x09}, reasonMalformed},
+		"SUBACK instead":         {[]byte{0x90, 0x03, 0x00, 0x01, 0x00}, reasonProtocol},
+		"CONNACK cut off":        {[]byte{0x20, 0x03, 0x00}, 0},
+		"nothing":                {nil, 0},
+	}
+	for name, c := range cases {
+		lc := newLimitedConn(&pipeConn{chunks: [][]byte{c.stream}}, 1<<10, time.Second)
+		_, _ = packets.ReadPacket(lc)
+		pe := lc.verdict()
+		switch {
+		case c.reason == 0 && pe != nil:
+			t.Errorf("%s: verdict %v, want none", name, pe)
+		case c.reason != 0 && (pe == nil || pe.Reason != c.reason):
+			t.Errorf("%s: verdict %v, want reason 0x%02x", name, pe, c.reason)
 		}
 	}
 }

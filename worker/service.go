@@ -40,14 +40,19 @@ func (s *service) certificate() (tls.Certificate, error) {
 	return s.w.cfg.Identities.Service(s.id)
 }
 
+// connected subscribes to the agents' statuses (unless the broker kept the
+// session), then sends the jobs that fell due while this client had no
+// connection.
 func (s *service) connected(ctx context.Context, c *paho.Client, sessionPresent bool) bool {
-	if sessionPresent {
-		return true
+	granted := true
+	if !sessionPresent {
+		s.mu.Lock()
+		agents := s.agents
+		s.mu.Unlock()
+		granted = s.subscribeStatus(ctx, c, agents)
 	}
-	s.mu.Lock()
-	agents := s.agents
-	s.mu.Unlock()
-	return s.subscribeStatus(ctx, c, agents)
+	s.d.resume(ctx, s)
+	return granted
 }
 
 // serve adds agents whose statuses this client takes; when it is connected

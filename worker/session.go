@@ -3,7 +3,7 @@ package worker
 import (
 	"context"
 	"crypto/tls"
-	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"sync"
@@ -149,6 +149,10 @@ func (s *session) countConnectErr(ca *paho.Connack, stage string, err error) {
 		s.w.rec.Error(measure.ConnectRefused, ca.ReasonCode)
 		return
 	}
+	if pe, ok := asProtocolError(err); ok {
+		s.w.rec.Error(measure.ProtocolError, pe.Reason)
+		return
+	}
 	kind := classifyConnectErr(stage, err)
 	if s.firstJITPDrop(kind) {
 		kind = measure.JITPFirstConnect
@@ -194,19 +198,27 @@ func (s *session) dial(ctx context.Context) (*paho.Client, *paho.Connack, string
 		_ = raw.Close()
 		return nil, nil, "tls", err
 	}
+	// Every read goes through the packet limit: paho's reader reserves a
+	// packet's declared length before reading it (see limitedConn).
+	limited := newLimitedConn(conn, s.w.maxPacket(), s.w.cfg.PacketTimeout)
 	var c *paho.Client
 	c = paho.NewClient(paho.ClientConfig{
 		ClientID:           s.id,
-		Conn:               packets.NewThreadSafeConn(conn),
-		Session:            s.state,
+		Conn:               packets.NewThreadSafeConn(limited),
+		Session:            ackSession{s.state},
 		PingHandler:        s.w.keepalive.newPinger(),
 		PacketTimeout:      s.w.cfg.PacketTimeout,
 		OnPublishReceived:  []func(paho.PublishReceived) (bool, error){s.onPublish},
 		OnServerDisconnect: func(d *paho.Disconnect) { s.lost(c, measure.ServerDisconnect, d.ReasonCode) },
-		OnClientError:      func(error) { s.lost(c, measure.ConnectionLost, 0) },
+		OnClientError:      func(err error) { kind, code := classifyLost(err); s.lost(c, kind, code) },
 	})
 	ca, err := c.Connect(ctx, s.w.connectPacket(s.id, s.role.receiveMaximum()))
 	if err != nil {
+		if ca == nil && !isContextErr(err) { // only then has paho's reader returned (see verdict)
+			if pe := limited.verdict(); pe != nil {
+				err = fmt.Errorf("%w (%w)", pe, err)
+			}
+		}
 		return nil, ca, "mqtt", err
 	}
 	return c, ca, "", nil
@@ -314,31 +326,4 @@ func (s *session) stop() {
 		s.w.rec.Gauge(measure.AgentsConnected, -1)
 	}
 	_ = c.Disconnect(&paho.Disconnect{ReasonCode: 0})
-}
-
-// publish sends one message with the scenario's QoS, no faster than the
-// target allows per connection, and counts the outcome. It reports whether
-// the broker accepted it.
-func (s *session) publish(ctx context.Context, c *paho.Client, topic string, payload []byte) bool {
-	if err := s.pace.wait(ctx); err != nil {
-		return false // the run is over
-	}
-	ctx, cancel := context.WithTimeout(ctx, s.w.cfg.PacketTimeout)
-	defer cancel()
-	s.w.rec.Count(measure.MessagesSent, 1)
-	resp, err := c.Publish(ctx, &paho.Publish{Topic: topic, QoS: s.w.qos, Payload: payload})
-	switch {
-	case resp != nil && resp.ReasonCode >= 0x80:
-		s.w.rec.Error(measure.PublishRefused, resp.ReasonCode)
-		return false
-	case errors.Is(err, context.DeadlineExceeded):
-		s.w.rec.Error(measure.PublishTimeout, 0)
-		return false
-	case err != nil:
-		// Connection went away before the PUBACK: the message stays in the
-		// persistent session and is resent on reconnect; the loss itself was
-		// counted as connection_lost, and an undelivered job times out.
-		return false
-	}
-	return true
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/mqherd/mqherd/infra/pki"
 	"github.com/mqherd/mqherd/internal/measure"
 	"github.com/mqherd/mqherd/internal/wire"
+	"github.com/mqherd/mqherd/scenarios"
 )
 
 // Worker runs one share of a scenario: its agents, its print service and its
@@ -41,6 +43,7 @@ type Worker struct {
 
 	runCtx   context.Context // ends at Stop; reconnects and publishes use it
 	cancel   context.CancelFunc
+	acks     *tasks         // one waiter per QoS 1/2 publish awaiting its acknowledgement (awaitAck)
 	wg       sync.WaitGroup // snapshot loop and sweeper
 	stopOnce sync.Once
 	emit     func(*measure.Snapshot, *wire.Ledger)
@@ -58,6 +61,7 @@ func New(cfg Config) (*Worker, error) {
 		rec:  measure.NewRecorder(cfg.Name, time.Now()),
 		gate: newGate(rate, inFlight),
 		qos:  byte(cfg.Scenario.QoS),
+		acks: newTasks(),
 	}
 	w.tls = w.newTLSConfig()
 	w.runCtx, w.cancel = context.WithCancel(context.Background())
@@ -173,17 +177,41 @@ func (w *Worker) snapshot(now time.Time) {
 	}
 }
 
-// Connect brings up the print service, then ramps the agents through the
-// connect gate. It returns when every agent is connected or the scenario's
-// ramp timeout passes, with the number connected. Agents that failed keep
-// retrying in the background.
+// Connect makes a first attempt for every print-service client, then ramps
+// the agents through the connect gate whether or not the print service got
+// through: a client that failed retries with the agents' back-off, and the
+// jobs that fall due while it is down are sent once it connects (late).
+// It returns when every agent is connected or the scenario's ramp timeout
+// passes, with the number connected, and an error naming the print-service
+// clients still down then. Sessions that failed keep retrying in the
+// background.
 func (w *Worker) Connect(ctx context.Context) (int, error) {
+	var wg sync.WaitGroup
 	for _, s := range w.services {
-		if !s.connect(w.runCtx) {
-			return 0, fmt.Errorf("worker %s: print service %s could not connect to %s (see errors by kind)", w.cfg.Name, s.id, w.cfg.Target)
+		wg.Add(1)
+		go func() { defer wg.Done(); s.connect(w.runCtx) }() // a failure schedules the next attempt
+	}
+	wg.Wait()
+	n := w.connectAgents(ctx, w.agentList())
+	if err := ctx.Err(); err != nil {
+		return n, err
+	}
+	return n, w.servicesDown()
+}
+
+// servicesDown names the print-service clients without a connection now.
+func (w *Worker) servicesDown() error {
+	var down []string
+	for _, s := range w.services {
+		if s.current() == nil {
+			down = append(down, s.id)
 		}
 	}
-	return w.connectAgents(ctx, w.agentList()), ctx.Err()
+	if len(down) == 0 {
+		return nil
+	}
+	return fmt.Errorf("worker %s: print service %s not connected to %s at the end of the ramp (see errors by kind); retrying, its jobs are sent late once it connects",
+		w.cfg.Name, strings.Join(down, ", "), w.cfg.Target)
 }
 
 // connectAgents ramps agents through the gate and waits until every agent
@@ -248,7 +276,7 @@ func (w *Worker) Dispatch(ctx context.Context, start time.Time) {
 	w.disp.run(ctx, w.cfg.Scenario.ArrivalsOf(numbers, start))
 	w.dispatching.Done()
 	w.dispatching.Wait()
-	w.disp.wg.Wait()
+	w.disp.chains.wait()
 }
 
 // untilStop derives a context that Stop also ends, so that no dispatch
@@ -267,13 +295,16 @@ func agentNumbers(agents []*agent) []int {
 	return out
 }
 
-// Drain waits up to the scenario's drain time for outstanding jobs, then
-// declares the rest lost. It returns how many were declared lost at the end.
+// Drain waits up to the scenario's drain time for outstanding jobs and for
+// the acknowledgements of publishes still awaited (so each one ends
+// acknowledged or counted as publish_timeout, if the drain is long enough),
+// then declares the jobs left lost. It returns how many were declared lost
+// at the end.
 func (w *Worker) Drain(ctx context.Context) int {
 	deadline := time.Now().Add(w.cfg.Scenario.Run.Drain)
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
-	for w.disp.expire(time.Now(), false) > 0 && time.Now().Before(deadline) {
+	for (w.disp.expire(time.Now(), false) > 0 || w.acks.running() > 0) && time.Now().Before(deadline) {
 		select {
 		case <-ctx.Done():
 			return w.disp.expireAll()
@@ -297,10 +328,12 @@ func (w *Worker) Stop() {
 		w.cancel()
 		// Order matters: dispatch loops and their publishes end first, so
 		// nothing registers a job after the outstanding ones are declared
-		// lost and before the last snapshot counts them.
+		// lost and before the last snapshot counts them; acknowledgement
+		// waiters end at once (runCtx) and count nothing more.
 		w.dispatching.Wait()
-		w.disp.wg.Wait()
+		w.disp.chains.close()
 		w.wg.Wait()
+		w.acks.close()
 		w.disp.expireAll()
 		w.snapshot(time.Now())
 	})
@@ -314,12 +347,26 @@ const serviceReceiveMaximum = 4096
 func (w *Worker) connectPacket(id string, recvMax uint16) *paho.Connect {
 	run := w.cfg.Scenario.Run
 	expiry := uint32(run.SessionExpiry / time.Second)
+	maxPacket := uint32(w.maxPacket())
 	return &paho.Connect{
 		ClientID:   id,
 		KeepAlive:  uint16(run.Keepalive / time.Second),
 		CleanStart: false,
-		Properties: &paho.ConnectProperties{SessionExpiryInterval: &expiry, ReceiveMaximum: &recvMax},
+		Properties: &paho.ConnectProperties{
+			SessionExpiryInterval: &expiry,
+			ReceiveMaximum:        &recvMax,
+			MaximumPacketSize:     &maxPacket,
+		},
 	}
+}
+
+// maxPacket is the Maximum Packet Size every connection announces and
+// enforces (the scenario's run.max_packet_bytes).
+func (w *Worker) maxPacket() int {
+	if m := w.cfg.Scenario.Run.MaxPacketBytes; m > 0 {
+		return m
+	}
+	return scenarios.DefaultMaxPacketBytes // a scenario built in code without it
 }
 
 // nextSource returns the next local address to dial from, or nil for any.

@@ -60,9 +60,9 @@ func TestDroppedAgentGetsQueuedJobOnReconnect(t *testing.T) {
 	victim := w.agents[1]
 	victim.current().TerminateConnectionForTest()
 	eventually(t, 5*time.Second, "agent never noticed its connection dropped", func() bool { return victim.current() == nil })
-	job := scenarios.Arrival{Agent: victim.n, Seq: 1, At: time.Now()}
-	w.disp.register(job)
-	w.disp.publishJob(context.Background(), job)
+	a := scenarios.Arrival{Agent: victim.n, Seq: 1, At: time.Now()}
+	w.disp.register(a)
+	w.disp.publishJob(context.Background(), job{Arrival: a})
 
 	eventually(t, 10*time.Second, "queued job never completed", func() bool { return c.counter(measure.JobsCompleted) == 1 })
 	if r := c.counter(measure.Reconnects); r != 1 {
@@ -90,9 +90,9 @@ func TestJobFromEarlierRunIsStale(t *testing.T) {
 	for _, a := range old.agents {
 		a.stop() // offline; the broker keeps the sessions
 	}
-	job := scenarios.Arrival{Agent: 0, Seq: 7, At: time.Now()}
-	old.disp.register(job)
-	old.disp.publishJob(context.Background(), job)
+	a := scenarios.Arrival{Agent: 0, Seq: 7, At: time.Now()}
+	old.disp.register(a)
+	old.disp.publishJob(context.Background(), job{Arrival: a})
 	old.Stop()
 
 	c := newCollector()
@@ -119,9 +119,9 @@ func TestStopResolvesOutstandingJobs(t *testing.T) {
 	w.Start(c.emit)
 	connectAll(t, w, 2)
 	w.agents[0].stop() // its jobs will never complete
-	job := scenarios.Arrival{Agent: 0, Seq: 1, At: time.Now()}
-	w.disp.register(job)
-	w.disp.publishJob(context.Background(), job)
+	a := scenarios.Arrival{Agent: 0, Seq: 1, At: time.Now()}
+	w.disp.register(a)
+	w.disp.publishJob(context.Background(), job{Arrival: a})
 	w.Stop()
 	if d, l := c.counter(measure.JobsDispatched), c.counter(measure.Lost); d != 1 || l != 1 {
 		t.Fatalf("dispatched %d lost %d, want the stopped run's open job counted lost", d, l)

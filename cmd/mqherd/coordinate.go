@@ -54,7 +54,7 @@ func coordinate(ctx context.Context, o coordinateOptions, stdout, stderr io.Writ
 	}
 	target := o.target
 	if target.Profile.Embedded() {
-		b, err := startEmbeddedBroker(authority, pki.DefaultShardSize)
+		b, err := startEmbeddedBroker(authority, pki.DefaultShardSize, sc.Run.MaxPacketBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -143,14 +143,15 @@ func runOverCluster(ctx context.Context, o coordinateOptions, target rundir.Targ
 
 // startEmbeddedBroker starts the broker of a run on loopback: it accepts
 // each identity of a only from the intermediate that owns it, shardSize
-// agents per shard as in the run's assignments.
-func startEmbeddedBroker(a *pki.Authority, shardSize int) (*broker.Broker, error) {
+// agents per shard as in the run's assignments, and enforces the
+// scenario's maximum packet size on its clients too.
+func startEmbeddedBroker(a *pki.Authority, shardSize, maxPacket int) (*broker.Broker, error) {
 	tlsCfg, err := a.ServerTLS([]string{"127.0.0.1", "localhost"})
 	if err != nil {
 		return nil, err
 	}
 	cfg := broker.DefaultConfig()
-	cfg.Addr, cfg.TLS = "127.0.0.1:0", tlsCfg
+	cfg.Addr, cfg.TLS, cfg.MaxPacketBytes = "127.0.0.1:0", tlsCfg, maxPacket
 	cfg.ShardSize = shardSize
 	return broker.Start(cfg)
 }

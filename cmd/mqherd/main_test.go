@@ -21,7 +21,10 @@ const asMqherdEnv = "MQHERD_TEST_AS_MAIN"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(asMqherdEnv) == "1" {
-		os.Exit(mainExit(os.Args[1:], os.Stdout, os.Stderr))
+		report := reportHeapPeak(os.Getenv(heapReportEnv))
+		code := mainExit(os.Args[1:], os.Stdout, os.Stderr)
+		report()
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }
@@ -198,7 +201,10 @@ func TestUnknownCommandAndFlagAreUsageErrors(t *testing.T) {
 // with a one-line reason.
 func TestRunThatConnectsNothingExitsNonZero(t *testing.T) {
 	dir := t.TempDir()
-	args := append(quickRun(dir), "--agents", "10", "--target", "generic://"+freeLoopback(t), "--server-name", "localhost")
+	// A short ramp: agents keep dialling until its timeout, print service or not.
+	args := []string{"run", "--scenario", filepath.Join("testdata", "hostile.yaml"), "--workers", "2",
+		"--out", filepath.Join(dir, "runs"), "--pki", filepath.Join(dir, "pki"),
+		"--agents", "10", "--target", "generic://" + freeLoopback(t), "--server-name", "localhost"}
 	code, out, errOut := mqherd(args...)
 	if code != 1 || !strings.Contains(errOut, "the run could not measure the target: no agent connected") {
 		t.Fatalf("exit %d, stderr %q: want 1 and the reason", code, errOut)

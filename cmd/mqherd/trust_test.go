@@ -18,6 +18,7 @@ import (
 	"github.com/eclipse/paho.golang/paho"
 
 	"github.com/mqherd/mqherd/coordinator"
+	"github.com/mqherd/mqherd/infra/broker"
 	"github.com/mqherd/mqherd/infra/pki"
 	"github.com/mqherd/mqherd/internal/wire"
 )
@@ -37,7 +38,7 @@ func TestAWorkerCanOnlyBeWhoItIs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := startEmbeddedBroker(auth, shardSize)
+	b, err := startEmbeddedBroker(auth, shardSize, broker.DefaultMaxPacketBytes)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,8 @@ type Broker struct {
 	hook *policyHook
 	emu  *emulation         // nil unless Config.Emulation
 	stop context.CancelFunc // ends the emulation's registry calls
+	// maxPacket is Config.MaxPacketBytes, announced in every CONNACK.
+	maxPacket uint32
 
 	closeOnce sync.Once
 	closeErr  error
@@ -44,7 +46,7 @@ func Start(cfg Config) (*Broker, error) {
 		SysTopicResendInterval: sysTopicInterval,
 	})
 	ctx, stop := context.WithCancel(context.Background())
-	b := &Broker{srv: srv, stop: stop}
+	b := &Broker{srv: srv, stop: stop, maxPacket: uint32(cfg.MaxPacketBytes)}
 	var auth authorizer = ownTopics{shardSize: cfg.ShardSize}
 	var admit func(*tls.Conn) net.Conn
 	if cfg.Emulation != nil {
@@ -69,6 +71,9 @@ func (b *Broker) serve() error {
 	if err := b.srv.AddHook(new(flowHook), nil); err != nil {
 		return fmt.Errorf("broker: add flow hook: %w", err)
 	}
+	if err := b.srv.AddHook(&limitsHook{maxPacket: b.maxPacket}, nil); err != nil {
+		return fmt.Errorf("broker: add limits hook: %w", err)
+	}
 	if err := b.srv.AddListener(b.ln); err != nil {
 		return fmt.Errorf("broker: add listener: %w", err)
 	}
@@ -82,6 +87,7 @@ func (b *Broker) serve() error {
 func capabilities(cfg Config) *mqtt.Capabilities {
 	c := mqtt.NewDefaultServerCapabilities()
 	c.MaximumClientWritesPending = int32(cfg.MaxWritesPending)          // low: a slow client must not hoard memory
+	c.MaximumPacketSize = uint32(cfg.MaxPacketBytes)                    // a client's packet cannot make the broker hold more
 	c.MaximumSessionExpiryInterval = uint32(maxSessionExpiry.Seconds()) // longer requests are cut to this (told in CONNACK)
 	c.MaximumQos = 1                                                    // like AWS IoT: QoS 0 and 1 only
 	c.TopicAliasMaximum = 0                                             // the policy checks topic names; an alias would hide them

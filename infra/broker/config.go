@@ -13,6 +13,8 @@ import (
 const (
 	DefaultAddr             = "127.0.0.1:8883" // MQTT over TLS, loopback only
 	DefaultMaxWritesPending = 128              // per client; mochi's default is 8192
+	DefaultMaxPacketBytes   = 512 << 10        // like mqherd's default run.max_packet_bytes; mochi's default is none
+	maxMQTTPacket           = 268435455        // the largest remaining length MQTT can express
 )
 
 const (
@@ -43,6 +45,12 @@ type Config struct {
 	// many outbound packets may queue per client before mochi drops
 	// publishes to it (counted in Stats.MessagesDropped). Default 128.
 	MaxWritesPending int
+	// MaxPacketBytes is mochi's Capabilities.MaximumPacketSize, announced in
+	// CONNACK: a client's packet larger than this ends its connection
+	// (reason 0x95) before the broker reserves memory for it. Default 512
+	// KiB, which fits the largest message a scenario can send; mqherd run
+	// gives its embedded broker the scenario's run.max_packet_bytes.
+	MaxPacketBytes int
 	// Logger receives the broker's warnings and errors; mochi's info and debug
 	// lines are dropped. Nil discards everything.
 	Logger *slog.Logger
@@ -68,6 +76,7 @@ func DefaultConfig() Config {
 		Addr:             DefaultAddr,             // loopback, standard MQTT-over-TLS port
 		AllowRemote:      false,                   // loopback only
 		MaxWritesPending: DefaultMaxWritesPending, // low, so a slow client costs little memory
+		MaxPacketBytes:   DefaultMaxPacketBytes,   // bounds what one client's packet can make the broker hold
 	}
 }
 
@@ -78,6 +87,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxWritesPending == 0 {
 		c.MaxWritesPending = DefaultMaxWritesPending
+	}
+	if c.MaxPacketBytes == 0 {
+		c.MaxPacketBytes = DefaultMaxPacketBytes
 	}
 	return c
 }
@@ -113,6 +125,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxWritesPending < 1 || c.MaxWritesPending > 1<<20 {
 		errs = append(errs, fmt.Errorf("broker: MaxWritesPending: must be in 1..%d, got %d", 1<<20, c.MaxWritesPending))
+	}
+	if c.MaxPacketBytes < 1024 || c.MaxPacketBytes > maxMQTTPacket {
+		errs = append(errs, fmt.Errorf("broker: MaxPacketBytes: must be in 1024..%d, got %d", maxMQTTPacket, c.MaxPacketBytes))
 	}
 	return errors.Join(errs...)
 }

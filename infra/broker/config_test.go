@@ -41,12 +41,12 @@ func TestCheckListenAddr(t *testing.T) {
 }
 
 func TestValidateReportsEveryProblem(t *testing.T) {
-	cfg := Config{Addr: "0.0.0.0:1", TLS: &tls.Config{}, MaxWritesPending: -1}
+	cfg := Config{Addr: "0.0.0.0:1", TLS: &tls.Config{}, MaxWritesPending: -1, MaxPacketBytes: 100}
 	err := cfg.Validate()
 	if err == nil {
 		t.Fatal("Validate() = nil, want errors")
 	}
-	for _, want := range []string{"--listen-remote", "ClientAuth", "ClientCAs", "MaxWritesPending"} {
+	for _, want := range []string{"--listen-remote", "ClientAuth", "ClientCAs", "MaxWritesPending", "MaxPacketBytes: must be in 1024..268435455, got 100"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate() = %q, missing %q", err, want)
 		}

@@ -46,6 +46,13 @@ const (
 	// connect by design and provisions the certificate meanwhile). Counted
 	// apart from ConnectClosed so a run shows the expected drops separately.
 	JITPFirstConnect
+	// ProtocolError: the broker sent what MQTT forbids or what exceeds the
+	// limits the client announced (with code: the MQTT reason code naming
+	// it, 0x95 packet too large, 0x81 malformed packet, 0x82 protocol
+	// error); the client closed that connection.
+	ProtocolError
+	// SubscribeTimeout: no SUBACK within the packet timeout.
+	SubscribeTimeout
 	// NumErrorKinds is the number of kinds.
 	NumErrorKinds
 )
@@ -54,7 +61,7 @@ var kindNames = [NumErrorKinds]string{
 	"connect_refused", "tls_handshake", "dial_failed", "connect_timeout",
 	"subscribe_refused", "publish_refused", "publish_timeout",
 	"server_disconnect", "connection_lost", "job_timeout", "late_dispatch",
-	"connect_closed", "jitp_first_connect",
+	"connect_closed", "jitp_first_connect", "protocol_error", "subscribe_timeout",
 }
 
 // String returns the snake_case name.
