@@ -41,6 +41,36 @@ func TestHostileYAMLIsRefused(t *testing.T) {
 	}
 }
 
+// A quote inside a plain scalar is a character, not the start of a quoted
+// string: the lexical scan took it for one and skipped the rest of the file,
+// so one apostrophe let a merge-key bomb through (FuzzLoadFile of
+// infra/targets found it). The scan now reads the parser's own tokens.
+func TestStrayQuotesHideNothing(t *testing.T) {
+	t.Parallel()
+	merges := "a: &a {x: 1}\n"
+	for i := 1; i <= 12; i++ {
+		merges += "l" + string(rune('a'+i)) + ": &l" + string(rune('a'+i)) + "\n  <<: [*a, *a, *a, *a]\n"
+	}
+	cases := map[string]struct{ doc, says string }{
+		"apostrophe in a word":          {"description: it's\n" + merges, "aliases 17"},
+		"quote in a merge key's text":   {"x: {<<'y\": 1}\n" + merges, "aliases 17"},
+		"quote after a space in flow":   {"x: {a 'b: " + strings.Repeat("[", 100) + "}\n", "flow collections nested 33"},
+		"quote opening a block scalar":  {"d: |\n  'x\n" + merges, "aliases 17"},
+		"quote continuing a plain line": {"d: foo\n  'bar\n" + merges, "aliases 17"},
+	}
+	for name, c := range cases {
+		err := Check("hostile.yaml", []byte(c.doc), DefaultLimits())
+		if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%s: %v, want a refusal naming %q", name, err, c.says)
+		}
+	}
+	// And what is not YAML structure is not counted: a formula multiplying
+	// more often than a file may use aliases.
+	if err := Check("scoring.yaml", []byte("formula: "+strings.Repeat("a * ", 40)+"b\n"), DefaultLimits()); err != nil {
+		t.Errorf("a plain formula with 40 multiplications: %v", err)
+	}
+}
+
 func deepBlocks(n int) string {
 	var b strings.Builder
 	for i := range n {
@@ -97,6 +127,7 @@ func FuzzCheck(f *testing.F) {
 	f.Add([]byte("a: [1, {b: \"c\"}]\n- - x\n"))
 	f.Add([]byte(strings.Repeat("[", 100)))
 	f.Add([]byte("a: &a x\nb: *a\n<<: *a\n'q''q': \"\\\"\"\n"))
+	f.Add([]byte("d: |\n  'x\ny: it's [a, *a]\n  'z: {<<: *a}\n- - - x\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		_ = Check("fuzz.yaml", in, DefaultLimits()) // must not panic or hang
 	})
