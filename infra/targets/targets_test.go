@@ -135,6 +135,7 @@ func TestTargetsFileErrorsNameFileAndField(t *testing.T) {
 		"x:\n  url: mosquitto://h\n  connect_budget: .nan\n": "connect_budget NaN: allowed 0 (unlimited) .. 1e6",
 		"x:\n  url: mosquitto://h\n  alpn: [\"\"]\n":         `alpn "": each protocol 1..255 bytes`,
 		"x: " + strings.Repeat("[", 80_000):                  "flow collections nested 33",
+		"x:\n  url: mosquitto://h\n  alpn: !x\n":             "the YAML parser failed on it", // a panic of goccy/go-yaml#735 before
 	}
 	for body, want := range cases {
 		path := filepath.Join(t.TempDir(), "t.yaml")
