@@ -67,6 +67,8 @@ func TestParseRefusesWithTheReason(t *testing.T) {
 		"embedded://127.0.0.1:1":                          "takes no address",
 		"aws-iot://1.2.3.4":                               "sni=NAME",
 		"mosquitto://h?sni=a&sni=b":                       "given 2 times",
+		"generic://]":                                     `host "]": want an IP address or a host name`, // FuzzParse found it accepted
+		"generic://a]b:1":                                 `host "a]b"`,
 	}
 	for in, want := range cases {
 		_, err := Parse(in)
