@@ -127,6 +127,15 @@ func TestHostileRunDirectoriesAreRefused(t *testing.T) { // not parallel: it mea
 			"", SnapshotsFile, " line 3", "more than 1h0m0s after the run's latest"},
 		{"counters-near-maxint64", fuzzEvents, fuzzSnapshot("w0", 1, 1) + near + near, "",
 			SnapshotsFile, " line 2", `snapshot counter "jobs_dispatched"=4611686018427387904 not allowed`},
+		// Found by FuzzReplay: each held a row per second up to there.
+		{"close-mark-far", fuzzEvents, fuzzSnapshot("w0", 1, 1) + `{"close":999999999}` + "\n", "",
+			SnapshotsFile, " line 2", "second 999999999 of the run is more than 1h0m0s past the 2 lines read so far"},
+		{"hour-hops", fuzzEvents, fuzzSnapshot("w0", 1, 1) + fuzzSnapshot("w0", 3600, 1) + fuzzSnapshot("w0", 7200, 1), "",
+			SnapshotsFile, " line 3", "second 7200 of the run is more than 1h0m0s past the 3 lines read so far"},
+		{"event-in-2100", fuzzEvents + `{"time":"2100-01-01T00:00:00Z","kind":"phase","detail":"drain"}` + "\n", fuzzSnapshot("w0", 1, 1), "",
+			EventsFile, ": the latest event, 2100-01-01T00:00:00Z, is more than 1h0m0s past the 1 lines of snapshots.jsonl", ""},
+		{"summary-ended-2100", fuzzEvents, fuzzSnapshot("w0", 1, 1), `{"run_id":"fuzz","ended":"2100-01-01T00:00:00Z"}`,
+			SummaryFile, ": ended, 2100-01-01T00:00:00Z, is more than 1h0m0s past the 1 lines of snapshots.jsonl", ""},
 	} {
 		keepSeed(t, "FuzzReplay", c.seed, []byte(fuzzManifest), []byte(c.events), []byte(c.snaps), []byte(c.summary))
 		dir := t.TempDir()
@@ -188,5 +197,26 @@ func keepSeed(t *testing.T, fuzzName, seed string, vals ...any) {
 	}
 	if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, b.Bytes()) {
 		t.Errorf("seed %s is missing or differs from the input the test builds (%v): run go test -run %s -update-seeds", path, err, t.Name())
+	}
+}
+
+// A manifest without a start (the zero time, FuzzReplay found it) replays
+// without closing a second per second since year 1: the latest time read
+// was kept in Unix nanoseconds, which year 1 does not fit.
+func TestReplayOfAManifestWithoutStartIsBounded(t *testing.T) {
+	dir := t.TempDir()
+	writeRunDir(t, dir, []byte(`{"version":2}`), []byte(fuzzEvents), []byte(fuzzSnapshot("w0", 1, 1)), nil)
+	var err error
+	took, allocated := cost(func() {
+		var run *Run
+		if run, err = Read(dir); err == nil {
+			_, err = run.Replay(nil)
+		}
+	})
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, SnapshotsFile)+" line 1: snapshot ends at 2025-03-14T09:30:06Z, more than 1h0m0s after") {
+		t.Errorf("%v, want the snapshot refused, naming the file and line", err)
+	}
+	if took > time.Second || allocated > 100<<20 {
+		t.Errorf("refused after %s, %d MB allocated", took, allocated>>20)
 	}
 }
