@@ -149,6 +149,7 @@ func TestHostilePriceAndScoringFilesAreRefused(t *testing.T) { // not parallel: 
 		{"FuzzLoadPrices", "billion-laughs", billionLaughs(), "aliases 17", loadPrices},
 		{"FuzzLoadPrices", "merge-key-bomb", mergeKeyBomb(), "aliases 17", loadPrices},
 		{"FuzzLoadPrices", "usd-nan", price("usd: 0.08", "usd: .nan"), "aws_iot.connectivity.usd: NaN out of range, must be >= 0", loadPrices},
+		{"FuzzLoadPrices", "usd-inf", price("usd: 0.08", "usd: .inf"), "aws_iot.connectivity.usd: +Inf out of range, must be >= 0 and at most 1e+09", loadPrices},
 		{"FuzzLoadScoring", "nested-brackets-80KB", "attributes: " + strings.Repeat("[", 80_000), "flow collections nested 33", loadScoring},
 		{"FuzzLoadScoring", "billion-laughs", billionLaughs(), "aliases 17", loadScoring},
 		{"FuzzLoadScoring", "merge-key-bomb", mergeKeyBomb(), "aliases 17", loadScoring},
