@@ -5,7 +5,7 @@ GOLANGCI_LINT := $(BIN)/golangci-lint
 GOLANGCI_VER  := v2.15.0
 RUN_ARGS      ?=
 
-.PHONY: build run test test-short bench lint fmt vet tidy-check clean
+.PHONY: build run test test-short bench fuzz lint fmt vet tidy-check clean
 
 build: ## build bin/mqherd (static, no cgo)
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/mqherd ./cmd/mqherd
@@ -22,6 +22,23 @@ test-short: ## quick tests only
 bench: ## Go benchmarks, then the table of figures for BENCHMARKS.md
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./... | tee $(BIN)/bench.txt
 	@sh infra/bench/table.sh $(BIN)/bench.txt
+
+# Every Fuzz* target of the repository, found by `go test -list` (a new one
+# is run without touching this file), one after another; a failing input is
+# written to the package's testdata/fuzz/ and the list of failures ends the
+# output. Inputs found interesting are minimized for FUZZMINIMIZETIME only
+# (the default, 60s, can take a short run's whole time).
+FUZZTIME         ?= 10s
+FUZZMINIMIZETIME ?= 1s
+
+fuzz: ## run every Fuzz* target for FUZZTIME each (default 10s), one at a time
+	@list=$$($(GO) test -list '^Fuzz' ./...) || { echo "$$list"; exit 1; }; \
+	echo "$$list" | awk '/^Fuzz/ { names = names " " $$1; next } /^ok/ { n = split(names, f, " "); for (i = 1; i <= n; i++) print $$2, f[i]; names = "" }' | \
+	{ failed=""; while read -r pkg name; do \
+		echo "== $$name ($$pkg)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg || failed="$$failed $$name($$pkg)"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz FAILED:$$failed"; exit 1; fi; }
 
 lint: $(GOLANGCI_LINT) fmt vet tidy-check ## gofmt, go vet, golangci-lint (pinned), go mod tidy
 	$(GOLANGCI_LINT) run ./...

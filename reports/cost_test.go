@@ -168,6 +168,14 @@ func TestLoadPricesRejectsBadFilesNamingFileAndField(t *testing.T) {
 		{"legs out of range", "legs_metered: 2", "legs_metered: 3",
 			"aws_iot.legs_metered: 3 out of range, allowed: 1 (only one end is an IoT Core client) or 2"},
 		{"misspelt field", "ops_hours_per_month: 40", "ops_hours_per_mnth: 40", `unknown field "ops_hours_per_mnth"`},
+		// Found by FuzzLoadPrices: accepted, they priced the fleet at +Inf,
+		// which summary.json cannot encode.
+		{"infinite price", "usd: 0.08\n    unit: million connection-minutes", "usd: .inf\n    unit: million connection-minutes",
+			"aws_iot.connectivity.usd: +Inf out of range, must be >= 0 and at most 1e+09"},
+		{"infinite labour", "ops_hours_per_month: 40", "ops_hours_per_month: .inf",
+			"self_hosted.ops_hours_per_month: +Inf out of range, must be >= 0 and at most 1e+09"},
+		{"overflowing storage", "storage_gb_per_broker: ", "storage_gb_per_broker: 1e308 #",
+			"self_hosted.storage_gb_per_broker: 1e+308 out of range, must be >= 0 and at most 1e+09"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

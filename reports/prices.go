@@ -18,7 +18,7 @@ type Prices struct {
 
 // Price is one list price as read by hand from a public page.
 type Price struct {
-	USD    float64 `yaml:"usd"`    // US dollars per unit, >= 0
+	USD    float64 `yaml:"usd"`    // US dollars per unit, 0..1e9
 	Unit   string  `yaml:"unit"`   // what one unit is
 	Date   string  `yaml:"date"`   // when it was read, YYYY-MM-DD
 	Source string  `yaml:"source"` // URL or document it was read from

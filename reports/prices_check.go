@@ -8,6 +8,15 @@ import (
 	"time"
 )
 
+// maxAmount bounds every price, hour count and size in a price file: far
+// above any real one, and low enough that no estimate overflows to +Inf
+// (which also has no JSON form).
+const maxAmount = 1e9
+
+// inAmountRange reports whether v is a number in 0..maxAmount (NaN and
+// Inf are not).
+func inAmountRange(v float64) bool { return v >= 0 && v <= maxAmount }
+
 // validate checks every price and assumption.
 func (p *Prices) validate(label string) error {
 	probs := &fieldProblems{file: label}
@@ -69,13 +78,13 @@ func (s *SelfHostedCluster) validate(probs *fieldProblems, instanceTypes []strin
 		probs.add("self_hosted.instance", "%q is not priced; known instance types (ec2_on_demand): %s",
 			s.Instance, strings.Join(instanceTypes, ", "))
 	}
-	if !(s.StorageGBPerBroker >= 0) {
-		probs.add("self_hosted.storage_gb_per_broker", "%g out of range, must be >= 0", s.StorageGBPerBroker)
+	if !inAmountRange(s.StorageGBPerBroker) {
+		probs.add("self_hosted.storage_gb_per_broker", "%g out of range, must be >= 0 and at most %g", s.StorageGBPerBroker, maxAmount)
 	}
 	s.Labour.validate(probs, "self_hosted")
 }
 
-// validate checks that every labour figure is >= 0.
+// validate checks that every labour figure is in 0..maxAmount.
 func (l Labour) validate(probs *fieldProblems, at string) {
 	fields := []struct {
 		name string
@@ -83,16 +92,16 @@ func (l Labour) validate(probs *fieldProblems, at string) {
 	}{{"setup_hours", l.SetupHours}, {"setup_usd_per_hour", l.SetupUSDPerHour},
 		{"ops_hours_per_month", l.OpsHoursPerMonth}, {"ops_usd_per_hour", l.OpsUSDPerHour}}
 	for _, f := range fields {
-		if !(f.v >= 0) {
-			probs.add(at+"."+f.name, "%g out of range, must be >= 0", f.v)
+		if !inAmountRange(f.v) {
+			probs.add(at+"."+f.name, "%g out of range, must be >= 0 and at most %g", f.v, maxAmount)
 		}
 	}
 }
 
 // checkPrice checks the four fields of a price.
 func checkPrice(probs *fieldProblems, at string, pr Price) {
-	if !(pr.USD >= 0) {
-		probs.add(at+".usd", "%g out of range, must be >= 0", pr.USD)
+	if !inAmountRange(pr.USD) {
+		probs.add(at+".usd", "%g out of range, must be >= 0 and at most %g", pr.USD, maxAmount)
 	}
 	if pr.Unit == "" {
 		probs.add(at+".unit", "missing; say what one unit is, e.g. instance-hour")

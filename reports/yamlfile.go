@@ -29,7 +29,7 @@ func readOrBuiltin(path, name string, builtin []byte) (label, source string, dat
 // decodeStrictYAML decodes data into v, rejecting unknown and repeated
 // fields; the error names the file, line and column.
 func decodeStrictYAML(label string, data []byte, v any) error {
-	err := yaml.UnmarshalWithOptions(data, v, yaml.Strict())
+	err := unmarshalStrict(data, v)
 	if err == nil {
 		return nil
 	}
@@ -41,6 +41,19 @@ func decodeStrictYAML(label string, data []byte, v any) error {
 		return fmt.Errorf("%s: %s", label, ye.GetMessage())
 	}
 	return fmt.Errorf("%s: %w", label, err)
+}
+
+// unmarshalStrict decodes data into v, refusing unknown and repeated
+// fields. The YAML library panics on a tag where a list is expected
+// (`messaging: !x`, goccy/go-yaml#735, unfixed in v1.19.2): that is returned
+// as an error.
+func unmarshalStrict(data []byte, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the YAML parser failed on it (%v); a tag such as !x where a list belongs is a known cause, remove it", r)
+		}
+	}()
+	return yaml.UnmarshalWithOptions(data, v, yaml.Strict())
 }
 
 // fieldProblems collects the problems of a user file, each naming the file

@@ -46,7 +46,7 @@ func LoadFile(path string) (map[string]Target, error) {
 		return nil, fmt.Errorf("targets file: %w", err)
 	}
 	var entries map[string]fileEntry
-	if err := yaml.UnmarshalWithOptions(data, &entries, yaml.Strict()); err != nil {
+	if err := unmarshalStrict(data, &entries); err != nil {
 		return nil, fmt.Errorf("targets file %s: %s (fields of a target: url, %s)",
 			path, yaml.FormatError(err, false, false), strings.Join(parameterNames, ", "))
 	}
@@ -61,6 +61,18 @@ func LoadFile(path string) (map[string]Target, error) {
 		out[name] = t
 	}
 	return out, errors.Join(errs...)
+}
+
+// unmarshalStrict decodes data into v, refusing unknown fields. The YAML
+// library panics on a tag where a list is expected (`alpn: !x`,
+// goccy/go-yaml#735, unfixed in v1.19.2): that is returned as an error.
+func unmarshalStrict(data []byte, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the YAML parser failed on it (%v); a tag such as !x where a list belongs is a known cause, remove it", r)
+		}
+	}()
+	return yaml.UnmarshalWithOptions(data, v, yaml.Strict())
 }
 
 // target builds the named target of one entry.

@@ -171,6 +171,9 @@ func address(p Profile, u *url.URL) (string, error) {
 	if host == "" {
 		return "", errors.New("no host")
 	}
+	if !validHost(host) {
+		return "", fmt.Errorf("host %q: want an IP address or a host name (letters, digits, '-', '_' and '.')", host)
+	}
 	if port == "" {
 		port = strconv.Itoa(p.DefaultPort)
 	}
@@ -178,6 +181,17 @@ func address(p Profile, u *url.URL) (string, error) {
 		return "", fmt.Errorf("port %q: allowed 1..65535", port)
 	}
 	return net.JoinHostPort(host, port), nil
+}
+
+// validHost reports whether host is an IP address (an IPv6 one possibly
+// with a zone) or a host name a resolver takes: what the workers can dial.
+func validHost(host string) bool {
+	if ip, _, _ := strings.Cut(host, "%"); net.ParseIP(ip) != nil {
+		return true
+	}
+	return len(host) <= 253 && strings.IndexFunc(host, func(c rune) bool {
+		return (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '-' && c != '_' && c != '.'
+	}) < 0
 }
 
 // Host returns the host part of the address.

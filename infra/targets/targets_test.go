@@ -67,6 +67,8 @@ func TestParseRefusesWithTheReason(t *testing.T) {
 		"embedded://127.0.0.1:1":                          "takes no address",
 		"aws-iot://1.2.3.4":                               "sni=NAME",
 		"mosquitto://h?sni=a&sni=b":                       "given 2 times",
+		"generic://]":                                     `host "]": want an IP address or a host name`, // FuzzParse found it accepted
+		"generic://a]b:1":                                 `host "a]b"`,
 	}
 	for in, want := range cases {
 		_, err := Parse(in)
@@ -135,6 +137,7 @@ func TestTargetsFileErrorsNameFileAndField(t *testing.T) {
 		"x:\n  url: mosquitto://h\n  connect_budget: .nan\n": "connect_budget NaN: allowed 0 (unlimited) .. 1e6",
 		"x:\n  url: mosquitto://h\n  alpn: [\"\"]\n":         `alpn "": each protocol 1..255 bytes`,
 		"x: " + strings.Repeat("[", 80_000):                  "flow collections nested 33",
+		"x:\n  url: mosquitto://h\n  alpn: !x\n":             "the YAML parser failed on it", // a panic of goccy/go-yaml#735 before
 	}
 	for body, want := range cases {
 		path := filepath.Join(t.TempDir(), "t.yaml")

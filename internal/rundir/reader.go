@@ -113,9 +113,13 @@ func (r *Run) Replay(exclude []measure.Span) (*measure.Rollup, error) {
 	for _, e := range r.Events {
 		roll.Event(e)
 	}
-	ended, latest := r.Ended(), r.Manifest.Started.UnixNano()
+	ended, latest, lines := r.Ended(), r.Manifest.Started, 0
 	err := eachLine(filepath.Join(r.Path, SnapshotsFile), func(b []byte) error {
+		lines++
 		if n, ok := parseCloseMark(b); ok {
+			if err := withinLines(n, lines); err != nil {
+				return err
+			}
 			roll.CloseThrough(n)
 			return nil
 		}
@@ -126,7 +130,12 @@ func (r *Run) Replay(exclude []measure.Span) (*measure.Rollup, error) {
 		if err := inRun(s.End, r.Manifest.Started, latest); err != nil {
 			return err
 		}
-		latest = max(latest, s.End.UnixNano())
+		if err := withinLines(roll.SecondOf(s.End), lines); err != nil {
+			return err
+		}
+		if s.End.After(latest) {
+			latest = s.End
+		}
 		d, err := measure.DecodeHistograms(s)
 		if err != nil {
 			return err
@@ -137,6 +146,12 @@ func (r *Run) Replay(exclude []measure.Span) (*measure.Rollup, error) {
 		}
 		return nil
 	})
+	if withinLines(roll.SecondOf(ended), lines) != nil {
+		if err == nil {
+			err = r.endedTooLate(ended, lines)
+		}
+		ended = latest
+	}
 	roll.Finish(ended)
 	return roll, err
 }
@@ -147,8 +162,7 @@ func (r *Run) Replay(exclude []measure.Span) (*measure.Rollup, error) {
 const maxJump = time.Hour
 
 // inRun refuses a snapshot whose end lies far outside the run.
-func inRun(end, started time.Time, latestNanos int64) error {
-	latest := time.Unix(0, latestNanos)
+func inRun(end, started, latest time.Time) error {
 	switch {
 	case end.Before(started.Add(-maxJump)):
 		return fmt.Errorf("snapshot ends at %s, more than %s before the run started (%s)", end.UTC().Format(time.RFC3339), maxJump, started.UTC().Format(time.RFC3339))
@@ -156,6 +170,28 @@ func inRun(end, started time.Time, latestNanos int64) error {
 		return fmt.Errorf("snapshot ends at %s, more than %s after the run's latest so far (%s)", end.UTC().Format(time.RFC3339), maxJump, latest.UTC().Format(time.RFC3339))
 	}
 	return nil
+}
+
+// withinLines refuses second n of the run when more than maxJump of
+// seconds lie past the lines of snapshots.jsonl read so far: a run writes
+// a line for every second (its close, or a worker's snapshot), so only a
+// corrupt or hostile file gets there, and each of its lines could
+// otherwise add an hour of rows.
+func withinLines(n, lines int) error {
+	if n > lines+int(maxJump/time.Second) {
+		return fmt.Errorf("second %d of the run is more than %s past the %d lines read so far (a run has a line for every second)", n, maxJump, lines)
+	}
+	return nil
+}
+
+// endedTooLate says that the run's end, from summary.json or its latest
+// event, lies too far past its snapshots.
+func (r *Run) endedTooLate(ended time.Time, lines int) error {
+	from := filepath.Join(r.Path, EventsFile) + ": the latest event"
+	if r.Summary != nil {
+		from = filepath.Join(r.Path, SummaryFile) + ": ended"
+	}
+	return fmt.Errorf("%s, %s, is more than %s past the %d lines of %s", from, ended.UTC().Format(time.RFC3339), maxJump, lines, SnapshotsFile)
 }
 
 // parseCloseMark reads a line that is exactly {"close":N}.

@@ -68,43 +68,29 @@ func ReadRegular(path string, maxBytes int64) ([]byte, error) {
 var ErrLimit = errors.New("past a YAML limit")
 
 // Check scans data (named name in errors) and refuses it past lim. The scan
-// is lexical and linear: it skips quoted strings and comments, counts flow
-// nesting, block indentation levels, aliases and merge keys.
+// reads the tokens of the YAML library's own tokenizer, so quotes, plain
+// and block scalars are what the parser will take them for (a stray quote
+// cannot hide what follows it); it is linear in the size of data and counts
+// flow nesting, block indentation levels, aliases and merge keys.
 func Check(name string, data []byte, lim Limits) error {
 	if int64(len(data)) > lim.MaxBytes {
 		return fmt.Errorf("%s: %d bytes: %w (at most %d)", name, len(data), ErrLimit, lim.MaxBytes)
 	}
+	tokens, err := tokenize(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
 	s := scanner{lim: lim}
-	for line, text := range lines(data) {
-		if err := s.line(text); err != nil {
+	for _, tk := range tokens {
+		if err := s.token(tk); err != nil {
+			line := 0
+			if tk.Position != nil {
+				line = tk.Position.Line
+			}
 			return fmt.Errorf("%s:%d: %w", name, line, err)
 		}
 	}
 	return nil
-}
-
-// lines yields each line with its 1-based number.
-func lines(data []byte) func(func(int, []byte) bool) {
-	return func(yield func(int, []byte) bool) {
-		n := 1
-		for len(data) > 0 {
-			i := indexByte(data, '\n')
-			if !yield(n, data[:i]) {
-				return
-			}
-			data = data[min(i+1, len(data)):]
-			n++
-		}
-	}
-}
-
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return len(b)
 }
 
 // Refusals name the limit.

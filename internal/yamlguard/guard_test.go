@@ -4,9 +4,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goccy/go-yaml"
 )
 
 // The hostile files of issue 13, each refused quickly, naming the limit.
@@ -38,6 +41,36 @@ func TestHostileYAMLIsRefused(t *testing.T) {
 		if took := time.Since(start); took > time.Second {
 			t.Errorf("%s: took %s", name, took)
 		}
+	}
+}
+
+// A quote inside a plain scalar is a character, not the start of a quoted
+// string: the lexical scan took it for one and skipped the rest of the file,
+// so one apostrophe let a merge-key bomb through (FuzzLoadFile of
+// infra/targets found it). The scan now reads the parser's own tokens.
+func TestStrayQuotesHideNothing(t *testing.T) {
+	t.Parallel()
+	merges := "a: &a {x: 1}\n"
+	for i := 1; i <= 12; i++ {
+		merges += "l" + string(rune('a'+i)) + ": &l" + string(rune('a'+i)) + "\n  <<: [*a, *a, *a, *a]\n"
+	}
+	cases := map[string]struct{ doc, says string }{
+		"apostrophe in a word":          {"description: it's\n" + merges, "aliases 17"},
+		"quote in a merge key's text":   {"x: {<<'y\": 1}\n" + merges, "aliases 17"},
+		"quote after a space in flow":   {"x: {a 'b: " + strings.Repeat("[", 100) + "}\n", "flow collections nested 33"},
+		"quote opening a block scalar":  {"d: |\n  'x\n" + merges, "aliases 17"},
+		"quote continuing a plain line": {"d: foo\n  'bar\n" + merges, "aliases 17"},
+	}
+	for name, c := range cases {
+		err := Check("hostile.yaml", []byte(c.doc), DefaultLimits())
+		if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%s: %v, want a refusal naming %q", name, err, c.says)
+		}
+	}
+	// And what is not YAML structure is not counted: a formula multiplying
+	// more often than a file may use aliases.
+	if err := Check("scoring.yaml", []byte("formula: "+strings.Repeat("a * ", 40)+"b\n"), DefaultLimits()); err != nil {
+		t.Errorf("a plain formula with 40 multiplications: %v", err)
 	}
 }
 
@@ -97,7 +130,24 @@ func FuzzCheck(f *testing.F) {
 	f.Add([]byte("a: [1, {b: \"c\"}]\n- - x\n"))
 	f.Add([]byte(strings.Repeat("[", 100)))
 	f.Add([]byte("a: &a x\nb: *a\n<<: *a\n'q''q': \"\\\"\"\n"))
+	f.Add([]byte("d: |\n  'x\ny: it's [a, *a]\n  'z: {<<: *a}\n- - - x\n"))
+	f.Add([]byte("description: it's\nl0: &l0 {x: 1}\nl1: &l1 {<<: [*l0, *l0, *l0, *l0]}\nl2: &l2 {<<: [*l1, *l1, *l1, *l1]}\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		_ = Check("fuzz.yaml", in, DefaultLimits()) // must not panic or hang
+		if Check("fuzz.yaml", in, DefaultLimits()) != nil { // must not panic or hang
+			return
+		}
+		// What Check lets through, the parser decodes in proportion to
+		// its size: no alias, merge or nesting bomb gets past.
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		func() {
+			defer func() { _ = recover() }() // the library's own panics (goccy/go-yaml#735) are not this test's
+			var v any
+			_ = yaml.Unmarshal(in, &v)
+		}()
+		runtime.ReadMemStats(&after)
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20+uint64(4096*len(in)) {
+			t.Fatalf("Check let through %d bytes that took %d MB to decode", len(in), grew>>20)
+		}
 	})
 }
