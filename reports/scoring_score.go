@@ -13,7 +13,7 @@ import (
 
 // Score scores each run: runs[i] holds the named figures of run i,
 // targets[i] its target name (for manual scores) and labels[i] its column
-// label. Scores outside 0..10 are clamped; a formula giving NaN, a figure a
+// label. Scores outside 0..10 are clamped; a formula giving NaN or ±Inf, a figure a
 // formula reads missing from a run, or a target without a manual score is an
 // error, and every such problem is reported.
 func (s *Scoring) Score(labels, targets []string, runs []map[string]float64) (Matrix, error) {
@@ -111,9 +111,9 @@ func scoreRun(at string, a Attribute, c comparison, j int) (float64, error) {
 		return 0, fmt.Errorf("%s.formula (%s), run %q: %s", at, a.Name, label, exprMessage(err))
 	}
 	v, _ := out.(float64)
-	if math.IsNaN(v) {
-		return 0, fmt.Errorf("%s.formula (%s), run %q: the formula gives NaN (0/0?); guard divisions with cond ? a : b or max(x, 1)",
-			at, a.Name, label)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%s.formula (%s), run %q: the formula gives %v (a division by zero?); guard divisions with cond ? a : b or max(x, 1)",
+			at, a.Name, label, v)
 	}
 	return v, nil
 }

@@ -194,6 +194,9 @@ func TestScoreReportsRunProblems(t *testing.T) {
 		{"NaN", nan, []string{"aws-iot", "ejabberd"},
 			[]map[string]float64{{"errors": 0, "lost": 0}, {"errors": 1, "lost": 2}},
 			[]string{`attributes[0].formula (ratio), run "aws run": the formula gives NaN`}},
+		{"division by zero", nan, []string{"aws-iot", "ejabberd"},
+			[]map[string]float64{{"errors": 3, "lost": 0}, {"errors": 1, "lost": 2}},
+			[]string{`attributes[0].formula (ratio), run "aws run": the formula gives +Inf (a division by zero?)`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mqherd/mqherd/internal/measure"
+	"github.com/mqherd/mqherd/internal/yamlguard"
 )
 
 // Run is a run directory read back: what every report is rebuilt from.
@@ -257,8 +258,11 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 	}
 }
 
+// maxJSONFile bounds manifest.json and summary.json (a real one is a few KB).
+const maxJSONFile = 16 << 20
+
 func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
+	b, err := yamlguard.ReadRegular(path, maxJSONFile)
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,10 @@ func ReadFile(path string, lim Limits) ([]byte, error) {
 }
 
 func readBounded(path string, maxBytes int64) ([]byte, error) {
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		// before opening: opening a named pipe would wait for a writer
+		return nil, fmt.Errorf("%s: not a regular file (%s)", path, st.Mode().Type())
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -46,7 +50,7 @@ func readBounded(path string, maxBytes int64) ([]byte, error) {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file (%s): give a YAML file", path, st.Mode().Type())
+		return nil, fmt.Errorf("%s: not a regular file (%s)", path, st.Mode().Type())
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxBytes+1))
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -150,4 +151,23 @@ func FuzzCheck(f *testing.F) {
 			t.Fatalf("Check let through %d bytes that took %d MB to decode", len(in), grew>>20)
 		}
 	})
+}
+
+// A named pipe is refused at once, not waited on for a writer.
+func TestReadFileRefusesANamedPipeAtOnce(t *testing.T) {
+	t.Parallel()
+	fifo := filepath.Join(t.TempDir(), "scenario.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no named pipes here:", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := ReadFile(fifo, DefaultLimits()); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("a named pipe: %v, want a refusal", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("reading a named pipe waited for a writer")
+	}
 }
