@@ -160,20 +160,16 @@ func onlyKinds(errs map[string]float64, kinds ...string) bool {
 }
 
 // Bounds on the mqherd process against a hostile broker, 20 agents and 4
-// print-service clients: its Go heap in use, and its resident set, which
-// the race detector's shadow memory multiplies (measured here: ~73 MB
-// without it, 200-330 MB with it, for a run where jobs flow; the heap
-// stays under 35 MB either way). Before the packet
-// limit the first of these brokers took 1.3 GB for one connection, and 20
-// agents ran out of memory.
-const maxHeap = 100 << 20
-
-func maxRSS() int64 {
-	if raceEnabled {
-		return 512 << 20
-	}
-	return 100 << 20
-}
+// print-service clients: its Go heap in use, and, without the race
+// detector, its resident set (~73 MB measured; the race detector's shadow
+// memory makes RSS meaningless: 200-860 MB seen for the same run, while the
+// heap stays under 35 MB either way, and the heap is where a trusted
+// 256 MiB length would show). Before the packet limit the first of these
+// brokers took 1.3 GB for one connection, and 20 agents ran out of memory.
+const (
+	maxHeap = 100 << 20
+	maxRSS  = 100 << 20
+)
 
 // checkMemory fails t when the run's peak heap or RSS passed its bound.
 func (r hostileRun) checkMemory(t *testing.T) {
@@ -181,8 +177,8 @@ func (r hostileRun) checkMemory(t *testing.T) {
 	if r.maxHeap == 0 || r.maxHeap > maxHeap {
 		t.Errorf("peak heap %.1f MB, want measured and under %d MB", float64(r.maxHeap)/(1<<20), maxHeap>>20)
 	}
-	if r.maxRSS > maxRSS() {
-		t.Errorf("peak RSS %d MB, want under %d MB", r.maxRSS>>20, maxRSS()>>20)
+	if !raceEnabled && r.maxRSS > maxRSS {
+		t.Errorf("peak RSS %d MB, want under %d MB", r.maxRSS>>20, maxRSS>>20)
 	}
 }
 
