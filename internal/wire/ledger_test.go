@@ -121,3 +121,32 @@ func FuzzLedger(f *testing.F) {
 		}
 	})
 }
+
+// A worker with a million outstanding jobs still reports every second: its
+// snapshot and ledger fit one message, well inside MaxMessage, and come back
+// whole (before the ledger was binary, 100,000 jobs overflowed the limit).
+func TestAMillionOutstandingJobsFitOneReport(t *testing.T) {
+	t.Parallel()
+	l := &Ledger{Worker: "w0", Seq: 7, Jobs: make([]Job, 1_000_000)}
+	start := int64(1_700_000_000_000_000_000)
+	for i := range l.Jobs {
+		l.Jobs[i] = Job{Agent: i % 20_000, Seq: uint32(i / 20_000), Intended: start + int64(i)*3_600_000} // 1M jobs over an hour
+	}
+	snap := []byte(`{"v":2,"worker":"w0","seq":7}`)
+	msg, err := EncodeSnapshot(snap, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msg) > MaxMessage/2 {
+		t.Errorf("%d bytes for a million jobs, want well under MaxMessage (%d)", len(msg), MaxMessage)
+	}
+	kind, body, err := Decode(msg)
+	if err != nil || kind != KindSnapshot {
+		t.Fatalf("decode: %v %v", kind, err)
+	}
+	gotSnap, back, err := SplitSnapshot(body)
+	if err != nil || string(gotSnap) != string(snap) || len(back.Jobs) != len(l.Jobs) {
+		t.Fatalf("split: %v, %d jobs", err, len(back.Jobs))
+	}
+	t.Logf("a million outstanding jobs: %d bytes (%.1f a job)", len(msg), float64(len(msg))/1e6)
+}
