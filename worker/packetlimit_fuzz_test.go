@@ -158,10 +158,10 @@ func TestHostileBrokerStreamsAreRefused(t *testing.T) { // not parallel: it meas
 		reason byte
 		says   string
 	}{
-		{"connack-claiming-256MiB", connackClaiming256MiB, reasonPacketTooLarge, "a packet declares 268435455 bytes; this client announced a maximum of 65536"},
+		{"connack-claiming-256MiB", connackClaiming256MiB, reasonPacketTooLarge, "a packet of 268435460 bytes; this client announced a maximum of 65536"},
 		{"five-byte-length", fiveByteLength, reasonMalformed, "a packet length field longer than 4 bytes"},
 		{"endless-length", endlessLength, reasonMalformed, "a packet length field longer than 4 bytes"},
-		{"publish-after-connack", publishAfterConnack, reasonPacketTooLarge, "a packet declares 268435455 bytes"},
+		{"publish-after-connack", publishAfterConnack, reasonPacketTooLarge, "a packet of 268435460 bytes"},
 	} {
 		keepSeed(t, "FuzzReadPacket", c.seed, c.stream, uint16(0), uint32(64<<10))
 		lc := streamConn(c.stream, 0, 64<<10)
