@@ -3,18 +3,15 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
-)
 
-var updateSeeds = flag.Bool("update-seeds", false, "rewrite the hostile seeds in testdata/fuzz")
+	"github.com/mqherd/mqherd/internal/hostileinput"
+)
 
 // FuzzLoadPrices reads price files. An accepted one holds only finite
 // prices and assumptions in range, and prices the study's fleet at finite,
@@ -146,91 +143,27 @@ func TestHostilePriceAndScoringFilesAreRefused(t *testing.T) { // not parallel: 
 		load                   func(string) error
 	}{
 		{"FuzzLoadPrices", "nested-brackets-80KB", "region: " + strings.Repeat("[", 80_000), "flow collections nested 33", loadPrices},
-		{"FuzzLoadPrices", "billion-laughs", billionLaughs(), "aliases 17", loadPrices},
-		{"FuzzLoadPrices", "merge-key-bomb", mergeKeyBomb(), "aliases 17", loadPrices},
+		{"FuzzLoadPrices", "billion-laughs", hostileinput.BillionLaughs(), "aliases 17", loadPrices},
+		{"FuzzLoadPrices", "merge-key-bomb", hostileinput.MergeKeyBomb(), "aliases 17", loadPrices},
 		{"FuzzLoadPrices", "usd-nan", price("usd: 0.08", "usd: .nan"), "aws_iot.connectivity.usd: NaN out of range, must be >= 0", loadPrices},
 		{"FuzzLoadPrices", "usd-inf", price("usd: 0.08", "usd: .inf"), "aws_iot.connectivity.usd: +Inf out of range, must be >= 0 and at most 1e+09", loadPrices},
 		{"FuzzLoadScoring", "nested-brackets-80KB", "attributes: " + strings.Repeat("[", 80_000), "flow collections nested 33", loadScoring},
-		{"FuzzLoadScoring", "billion-laughs", billionLaughs(), "aliases 17", loadScoring},
-		{"FuzzLoadScoring", "merge-key-bomb", mergeKeyBomb(), "aliases 17", loadScoring},
+		{"FuzzLoadScoring", "billion-laughs", hostileinput.BillionLaughs(), "aliases 17", loadScoring},
+		{"FuzzLoadScoring", "merge-key-bomb", hostileinput.MergeKeyBomb(), "aliases 17", loadScoring},
 		{"FuzzLoadScoring", "weight-nan", "attributes:\n  - {name: a, weight: .nan, formula: '5'}\n", "attributes[0].weight: NaN out of range, must be 0..100", loadScoring},
 	} {
-		keepSeed(t, c.fuzz, c.seed, []byte(c.body))
+		hostileinput.KeepSeed(t, c.fuzz, c.seed, []byte(c.body))
 		path := filepath.Join(t.TempDir(), c.seed+".yaml")
 		if err := os.WriteFile(path, []byte(c.body), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		var err error
-		took, allocated := cost(func() { err = c.load(path) })
+		took, allocated := hostileinput.Cost(func() { err = c.load(path) })
 		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s %s: %v, want the file and %q", c.fuzz, c.seed, err, c.want)
 		}
 		if took > time.Second || allocated > 100<<20 {
 			t.Errorf("%s %s: refused after %s, %d MB allocated; want under 1 s and 100 MB", c.fuzz, c.seed, took, allocated>>20)
 		}
-	}
-}
-
-// mergeKeyBomb is issue 13's file of merge keys, 12 levels of
-// `<<: [*a, *a, ...]` in about 800 bytes.
-func mergeKeyBomb() string {
-	var b strings.Builder
-	b.WriteString("l0: &l0 {x: 1}\n")
-	for i := 1; i <= 12; i++ {
-		fmt.Fprintf(&b, "l%d: &l%d\n  <<: [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*l%d, ", i-1), 9), ", "))
-	}
-	return b.String()
-}
-
-// billionLaughs is ~500 bytes that expand to 10^9 strings.
-func billionLaughs() string {
-	var b strings.Builder
-	b.WriteString(`a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]` + "\n")
-	for c := 'b'; c <= 'i'; c++ {
-		fmt.Fprintf(&b, "%c: &%c [%s]\n", c, c, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*%c,", c-1), 10), ","))
-	}
-	return b.String()
-}
-
-// cost runs fn and returns how long it took and how many bytes it allocated.
-func cost(fn func()) (time.Duration, uint64) {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	fn()
-	took := time.Since(start)
-	runtime.ReadMemStats(&after)
-	return took, after.TotalAlloc - before.TotalAlloc
-}
-
-// keepSeed checks that testdata/fuzz/<fuzzName>/<seed> holds vals in the
-// fuzzing corpus format (so `go test` runs it through the fuzz target),
-// or writes it with -update-seeds.
-func keepSeed(t *testing.T, fuzzName, seed string, vals ...any) {
-	t.Helper()
-	var b bytes.Buffer
-	b.WriteString("go test fuzz v1\n")
-	for _, v := range vals {
-		switch v := v.(type) {
-		case []byte:
-			fmt.Fprintf(&b, "[]byte(%q)\n", v)
-		case string:
-			fmt.Fprintf(&b, "string(%q)\n", v)
-		default:
-			fmt.Fprintf(&b, "%T(%v)\n", v, v)
-		}
-	}
-	path := filepath.Join("testdata", "fuzz", fuzzName, seed)
-	if *updateSeeds {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil { //nolint:gosec // a committed test seed, world-readable like the source
-			t.Fatal(err)
-		}
-		return
-	}
-	if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, b.Bytes()) {
-		t.Errorf("seed %s is missing or differs from the input the test builds (%v): run go test -run %s -update-seeds", path, err, t.Name())
 	}
 }

@@ -3,20 +3,17 @@ package worker
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
 
 	"github.com/eclipse/paho.golang/packets"
-)
 
-var updateSeeds = flag.Bool("update-seeds", false, "rewrite the hostile seeds in testdata/fuzz")
+	"github.com/mqherd/mqherd/internal/hostileinput"
+)
 
 // chunkedConn hands out a byte stream in chunks of a fixed size, as a
 // broker's TCP segments would, then fails as a closed connection.
@@ -163,7 +160,7 @@ func TestHostileBrokerStreamsAreRefused(t *testing.T) { // not parallel: it meas
 		{"endless-length", endlessLength, reasonMalformed, "a packet length field longer than 4 bytes"},
 		{"publish-after-connack", publishAfterConnack, reasonPacketTooLarge, "a packet of 268435460 bytes"},
 	} {
-		keepSeed(t, "FuzzReadPacket", c.seed, c.stream, uint16(0), uint32(64<<10))
+		hostileinput.KeepSeed(t, "FuzzReadPacket", c.seed, c.stream, uint16(0), uint32(64<<10))
 		lc := streamConn(c.stream, 0, 64<<10)
 		var err error
 		var before, after runtime.MemStats
@@ -183,37 +180,5 @@ func TestHostileBrokerStreamsAreRefused(t *testing.T) { // not parallel: it meas
 	}
 	if _, err := packets.ReadPacket(streamConn(nil, 0, 64<<10)); !errors.Is(err, net.ErrClosed) && !errors.Is(err, io.EOF) {
 		t.Errorf("an empty stream: %v", err)
-	}
-}
-
-// keepSeed checks that testdata/fuzz/<fuzzName>/<seed> holds vals in the
-// fuzzing corpus format (so `go test` runs it through the fuzz target),
-// or writes it with -update-seeds.
-func keepSeed(t *testing.T, fuzzName, seed string, vals ...any) {
-	t.Helper()
-	var b bytes.Buffer
-	b.WriteString("go test fuzz v1\n")
-	for _, v := range vals {
-		switch v := v.(type) {
-		case []byte:
-			fmt.Fprintf(&b, "[]byte(%q)\n", v)
-		case string:
-			fmt.Fprintf(&b, "string(%q)\n", v)
-		default:
-			fmt.Fprintf(&b, "%T(%v)\n", v, v)
-		}
-	}
-	path := filepath.Join("testdata", "fuzz", fuzzName, seed)
-	if *updateSeeds {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil { //nolint:gosec // a committed test seed, world-readable like the source
-			t.Fatal(err)
-		}
-		return
-	}
-	if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, b.Bytes()) {
-		t.Errorf("seed %s is missing or differs from the input the test builds (%v): run go test -run %s -update-seeds", path, err, t.Name())
 	}
 }

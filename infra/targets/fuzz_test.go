@@ -1,23 +1,19 @@
 package targets
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mqherd/mqherd/internal/hostileinput"
 	"github.com/mqherd/mqherd/scenarios"
 )
-
-var updateSeeds = flag.Bool("update-seeds", false, "rewrite the hostile seeds in testdata/fuzz")
 
 // FuzzParse reads target URLs. An accepted target is usable as it is (see
 // checkUsable); a refused one says which target text it refuses.
@@ -129,18 +125,18 @@ func addressProblem(tg Target) string {
 // under 100 MB.
 func TestHostileTargetsFilesAreRefused(t *testing.T) { // not parallel: it measures allocation
 	for _, c := range []struct{ seed, body, want string }{
-		{"merge-key-bomb", mergeKeyBomb(), "aliases 17"},
+		{"merge-key-bomb", hostileinput.MergeKeyBomb(), "aliases 17"},
 		{"nested-brackets-80KB", "x: " + strings.Repeat("[", 80_000), "flow collections nested 33"},
-		{"billion-laughs", billionLaughs(), "aliases 17"},
+		{"billion-laughs", hostileinput.BillionLaughs(), "aliases 17"},
 		{"connect-budget-nan", "x:\n  url: mosquitto://h\n  connect_budget: .nan\n", "connect_budget NaN: allowed 0 (unlimited) .. 1e6"},
 		{"publish-rate-inf", "x:\n  url: mosquitto://h\n  publish_rate: .inf\n", "publish_rate +Inf: allowed 0 (unlimited) .. 1e6"},
 		{"alpn-empty", "x:\n  url: mosquitto://h\n  alpn: [\"\"]\n", `alpn "": each protocol 1..255 bytes`},
 	} {
-		keepSeed(t, "FuzzLoadFile", c.seed, []byte(c.body))
+		hostileinput.KeepSeed(t, "FuzzLoadFile", c.seed, []byte(c.body))
 		path := filepath.Join(t.TempDir(), c.seed+".yaml")
 		write(t, path, c.body)
 		var err error
-		took, allocated := cost(func() { _, err = LoadFile(path) })
+		took, allocated := hostileinput.Cost(func() { _, err = LoadFile(path) })
 		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want the file and %q", c.seed, err, c.want)
 		}
@@ -154,82 +150,18 @@ func TestHostileTargetsFilesAreRefused(t *testing.T) { // not parallel: it measu
 // then); the run's CAPEM refuses it, naming the target and the field.
 func TestHostileCAInTargetsFileIsRefusedWhenRead(t *testing.T) {
 	body := "x:\n  url: mosquitto://h\n  ca: /dev/zero\n"
-	keepSeed(t, "FuzzLoadFile", "ca-dev-zero", []byte(body))
+	hostileinput.KeepSeed(t, "FuzzLoadFile", "ca-dev-zero", []byte(body))
 	path := filepath.Join(t.TempDir(), "targets.yaml")
 	write(t, path, body)
 	named, err := LoadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	took, allocated := cost(func() { _, err = named["x"].CAPEM() })
+	took, allocated := hostileinput.Cost(func() { _, err = named["x"].CAPEM() })
 	if err == nil || !strings.Contains(err.Error(), "target x: ca: /dev/zero: not a regular file") {
 		t.Errorf("CAPEM: %v, want a refusal naming the target, ca and the file", err)
 	}
 	if took > time.Second || allocated > 100<<20 {
 		t.Errorf("refused after %s, %d MB allocated", took, allocated>>20)
-	}
-}
-
-// mergeKeyBomb is issue 13's scenario of merge keys, 12 levels of
-// `<<: [*a, *a, ...]` in about 800 bytes.
-func mergeKeyBomb() string {
-	var b strings.Builder
-	b.WriteString("l0: &l0 {x: 1}\n")
-	for i := 1; i <= 12; i++ {
-		fmt.Fprintf(&b, "l%d: &l%d\n  <<: [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*l%d, ", i-1), 9), ", "))
-	}
-	return b.String()
-}
-
-// billionLaughs is ~500 bytes that expand to 10^9 strings.
-func billionLaughs() string {
-	var b strings.Builder
-	b.WriteString(`a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]` + "\n")
-	for c := 'b'; c <= 'i'; c++ {
-		fmt.Fprintf(&b, "%c: &%c [%s]\n", c, c, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*%c,", c-1), 10), ","))
-	}
-	return b.String()
-}
-
-// cost runs fn and returns how long it took and how many bytes it allocated.
-func cost(fn func()) (time.Duration, uint64) {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	fn()
-	took := time.Since(start)
-	runtime.ReadMemStats(&after)
-	return took, after.TotalAlloc - before.TotalAlloc
-}
-
-// keepSeed checks that testdata/fuzz/<fuzzName>/<seed> holds vals in the
-// fuzzing corpus format (so `go test` runs it through the fuzz target),
-// or writes it with -update-seeds.
-func keepSeed(t *testing.T, fuzzName, seed string, vals ...any) {
-	t.Helper()
-	var b bytes.Buffer
-	b.WriteString("go test fuzz v1\n")
-	for _, v := range vals {
-		switch v := v.(type) {
-		case []byte:
-			fmt.Fprintf(&b, "[]byte(%q)\n", v)
-		case string:
-			fmt.Fprintf(&b, "string(%q)\n", v)
-		default:
-			fmt.Fprintf(&b, "%T(%v)\n", v, v)
-		}
-	}
-	path := filepath.Join("testdata", "fuzz", fuzzName, seed)
-	if *updateSeeds {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil { //nolint:gosec // a committed test seed, world-readable like the source
-			t.Fatal(err)
-		}
-		return
-	}
-	if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, b.Bytes()) {
-		t.Errorf("seed %s is missing or differs from the input the test builds (%v): run go test -run %s -update-seeds", path, err, t.Name())
 	}
 }

@@ -3,19 +3,16 @@ package rundir
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mqherd/mqherd/internal/hostileinput"
 	"github.com/mqherd/mqherd/internal/measure"
 )
-
-var updateSeeds = flag.Bool("update-seeds", false, "rewrite the hostile seeds in testdata/fuzz")
 
 // A run directory's files as the seeds write them: the run started at
 // 09:30:05 UTC on 14 March 2025.
@@ -137,11 +134,11 @@ func TestHostileRunDirectoriesAreRefused(t *testing.T) { // not parallel: it mea
 		{"summary-ended-2100", fuzzEvents, fuzzSnapshot("w0", 1, 1), `{"run_id":"fuzz","ended":"2100-01-01T00:00:00Z"}`,
 			SummaryFile, ": ended, 2100-01-01T00:00:00Z, is more than 1h0m0s past the 1 lines of snapshots.jsonl", ""},
 	} {
-		keepSeed(t, "FuzzReplay", c.seed, []byte(fuzzManifest), []byte(c.events), []byte(c.snaps), []byte(c.summary))
+		hostileinput.KeepSeed(t, "FuzzReplay", c.seed, []byte(fuzzManifest), []byte(c.events), []byte(c.snaps), []byte(c.summary))
 		dir := t.TempDir()
 		writeRunDir(t, dir, []byte(fuzzManifest), []byte(c.events), []byte(c.snaps), []byte(c.summary))
 		var err error
-		took, allocated := cost(func() {
+		took, allocated := hostileinput.Cost(func() {
 			var run *Run
 			if run, err = Read(dir); err == nil {
 				_, err = run.Replay(nil)
@@ -157,49 +154,6 @@ func TestHostileRunDirectoriesAreRefused(t *testing.T) { // not parallel: it mea
 	}
 }
 
-// cost runs fn and returns how long it took and how many bytes it allocated.
-func cost(fn func()) (time.Duration, uint64) {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	fn()
-	took := time.Since(start)
-	runtime.ReadMemStats(&after)
-	return took, after.TotalAlloc - before.TotalAlloc
-}
-
-// keepSeed checks that testdata/fuzz/<fuzzName>/<seed> holds vals in the
-// fuzzing corpus format (so `go test` runs it through the fuzz target),
-// or writes it with -update-seeds.
-func keepSeed(t *testing.T, fuzzName, seed string, vals ...any) {
-	t.Helper()
-	var b bytes.Buffer
-	b.WriteString("go test fuzz v1\n")
-	for _, v := range vals {
-		switch v := v.(type) {
-		case []byte:
-			fmt.Fprintf(&b, "[]byte(%q)\n", v)
-		case string:
-			fmt.Fprintf(&b, "string(%q)\n", v)
-		default:
-			fmt.Fprintf(&b, "%T(%v)\n", v, v)
-		}
-	}
-	path := filepath.Join("testdata", "fuzz", fuzzName, seed)
-	if *updateSeeds {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil { //nolint:gosec // a committed test seed, world-readable like the source
-			t.Fatal(err)
-		}
-		return
-	}
-	if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, b.Bytes()) {
-		t.Errorf("seed %s is missing or differs from the input the test builds (%v): run go test -run %s -update-seeds", path, err, t.Name())
-	}
-}
-
 // A manifest without a start (the zero time, FuzzReplay found it) replays
 // without closing a second per second since year 1: the latest time read
 // was kept in Unix nanoseconds, which year 1 does not fit.
@@ -207,7 +161,7 @@ func TestReplayOfAManifestWithoutStartIsBounded(t *testing.T) {
 	dir := t.TempDir()
 	writeRunDir(t, dir, []byte(`{"version":2}`), []byte(fuzzEvents), []byte(fuzzSnapshot("w0", 1, 1)), nil)
 	var err error
-	took, allocated := cost(func() {
+	took, allocated := hostileinput.Cost(func() {
 		var run *Run
 		if run, err = Read(dir); err == nil {
 			_, err = run.Replay(nil)
