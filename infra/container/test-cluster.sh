@@ -299,12 +299,12 @@ scenario_wrong_key() {
 		docker logs --tail 10 "$w1" 2>&1 | sed 's/^/    | /'
 		[ "$code" != 0 ] && ok "c: worker with the wrong key exited non-zero ($code)" ||
 			fail "c: worker with the wrong key exited 0"
-		if docker logs "$w1" 2>&1 | grep -qi 'key'; then
+		if docker logs "$w1" 2>&1 | grep -i 'key' >/dev/null; then
 			ok "c: its error mentions the key"
 		else
 			fail "c: its error mentions the key"
 		fi
-		if docker logs "$w1" 2>&1 | grep -Eqi 'connection refused|no such host|server misbehaving'; then
+		if docker logs "$w1" 2>&1 | grep -Ei 'connection refused|no such host|server misbehaving' >/dev/null; then
 			fail "c: the worker failed to reach the coordinator at all, not on the key"
 		fi
 		# Not passing for the wrong reason: the worker must have been
@@ -320,7 +320,7 @@ scenario_wrong_key() {
 	code=$(wait_exit "$coord" "$WRONGKEY_WAIT" 2>/dev/null) || code="still running after ${WRONGKEY_WAIT}s (stopped by teardown)"
 	log "coordinator exit: $code; its last lines:"
 	docker logs --tail 10 "$coord" 2>&1 | sed 's/^/    | /'
-	if docker logs "$coord" 2>&1 | grep -q 'event worker_joined'; then
+	if docker logs "$coord" 2>&1 | grep 'event worker_joined' >/dev/null; then
 		fail "c: coordinator never logged worker_joined"
 	else
 		ok "c: coordinator never logged worker_joined"
