@@ -49,8 +49,9 @@ var (
 )
 
 // FuzzLimitedConn cuts any byte stream into chunks and reads it through
-// limitedConn: what passes is a prefix of the stream in which every
-// complete packet length is at most the maximum and at most 4 bytes long;
+// limitedConn: what passes is a prefix of the stream in which no packet has
+// the reserved type 0, and every complete packet is at most the maximum
+// with a length field of at most 4 bytes;
 // a stream without such a violation passes whole; a refusal is a protocol
 // error and comes only for a violation, before its last length byte.
 func FuzzLimitedConn(f *testing.F) {
@@ -67,7 +68,7 @@ func FuzzLimitedConn(f *testing.F) {
 			t.Fatalf("passed %x, not a prefix of %x", passed.Bytes(), stream)
 		}
 		if at, why := firstViolation(passed.Bytes(), limit); at >= 0 {
-			t.Fatalf("passed a packet whose length %s (byte %d, max %d)", why, at, limit)
+			t.Fatalf("passed a packet that %s (byte %d, max %d)", why, at, limit)
 		}
 		at, why := firstViolation(stream, limit)
 		pe, refused := asProtocolError(err)
@@ -75,7 +76,7 @@ func FuzzLimitedConn(f *testing.F) {
 		case at < 0 && (refused || passed.Len() != len(stream)):
 			t.Fatalf("a stream within max %d: %v after %d of %d bytes", limit, err, passed.Len(), len(stream))
 		case at >= 0 && (!refused || passed.Len() > at):
-			t.Fatalf("a length that %s at byte %d: %v after %d bytes", why, at, err, passed.Len())
+			t.Fatalf("a packet that %s at byte %d: %v after %d bytes", why, at, err, passed.Len())
 		case refused && pe.Reason != reasonMalformed && pe.Reason != reasonPacketTooLarge:
 			t.Fatalf("refused with reason 0x%02x", pe.Reason)
 		}
@@ -86,10 +87,14 @@ func FuzzLimitedConn(f *testing.F) {
 }
 
 // firstViolation follows MQTT fixed headers through stream and returns the
-// offset of the first length byte that makes a length longer than 4 bytes
-// or larger than limit, and why; -1 if there is none.
+// offset of the first byte that breaks the limits, and why: a header of the
+// reserved type 0, a length field longer than 4 bytes, or a packet (fixed
+// header included, as MQTT counts it) larger than limit; -1 if there is none.
 func firstViolation(stream []byte, limit int) (int, string) {
 	for i := 0; i < len(stream); {
+		if stream[i]>>4 == 0 {
+			return i, "has the reserved type 0"
+		}
 		length, mult := 0, 1
 		j := i + 1 // past the header byte
 		for ; j < len(stream); j++ {
@@ -105,8 +110,8 @@ func firstViolation(stream []byte, limit int) (int, string) {
 		if j >= len(stream) {
 			return -1, ""
 		}
-		if length > limit {
-			return j, fmt.Sprintf("is %d", length)
+		if size := 1 + (j - i) + length; size > limit {
+			return j, fmt.Sprintf("makes a packet of %d bytes", size)
 		}
 		i = j + 1 + length
 	}
