@@ -186,10 +186,15 @@ func address(p Profile, u *url.URL) (string, error) {
 // validHost reports whether host is an IP address (an IPv6 one possibly
 // with a zone) or a host name a resolver takes: what the workers can dial.
 func validHost(host string) bool {
-	if ip, _, _ := strings.Cut(host, "%"); net.ParseIP(ip) != nil {
-		return true
+	if ip, zone, hasZone := strings.Cut(host, "%"); net.ParseIP(ip) != nil {
+		return !hasZone || (zone != "" && nameChars(zone)) // an interface name: eth0, en0
 	}
-	return len(host) <= 253 && strings.IndexFunc(host, func(c rune) bool {
+	return len(host) <= 253 && nameChars(host)
+}
+
+// nameChars reports whether s holds only the characters of host names.
+func nameChars(s string) bool {
+	return strings.IndexFunc(s, func(c rune) bool {
 		return (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '-' && c != '_' && c != '.'
 	}) < 0
 }
