@@ -2,14 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"net"
 	"testing"
 	"time"
@@ -20,6 +14,7 @@ import (
 	"github.com/mqherd/mqherd/coordinator"
 	"github.com/mqherd/mqherd/infra/broker"
 	"github.com/mqherd/mqherd/infra/pki"
+	"github.com/mqherd/mqherd/internal/hostileinput"
 	"github.com/mqherd/mqherd/internal/wire"
 )
 
@@ -124,30 +119,8 @@ func receivedAssign(t *testing.T, as coordinator.Assignments, p wire.Assignment)
 // an intermediate's certificate and key: a client certificate for cn,
 // whatever cn, presented with that intermediate.
 func mintWithOpenSSLsHelp(t *testing.T, m wire.ShardMaterial, cn string) tls.Certificate {
-	t.Helper()
-	cb, _ := pem.Decode(m.CertPEM)
-	kb, _ := pem.Decode(m.KeyPEM)
-	if cb == nil || kb == nil {
-		t.Fatal("material without a PEM certificate and key")
-	}
-	ca, err := x509.ParseCertificate(cb.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caKey, err := x509.ParsePKCS8PrivateKey(kb.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der, ca.Raw}, PrivateKey: key}
+	cert, _ := hostileinput.Forge(t, m, cn, false)
+	return cert
 }
 
 // connectAs dials addr presenting cert and sends CONNECT as clientID.

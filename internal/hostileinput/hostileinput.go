@@ -1,7 +1,8 @@
 // Package hostileinput holds, for tests, the hostile inputs of issue 13 that
 // several packages' tests feed their decoders (a YAML merge-key bomb, a
 // billion laughs), a measure of what a call costs, and the keeping of fuzz
-// seeds in testdata/fuzz. Only tests import it. It imports no mqherd package.
+// seeds in testdata/fuzz, and certificates forged from a worker's material.
+// Only tests import it. It imports only internal/wire of mqherd.
 package hostileinput
 
 import (
