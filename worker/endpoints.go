@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mqherd/mqherd/internal/measure"
 )
 
 // maxEndpoints bounds the addresses a worker dials (a target's endpoints,
@@ -184,4 +186,62 @@ func spread(index, n, failovers int) int {
 		other++
 	}
 	return other
+}
+
+// route is one session's way through the endpoints: its home by number,
+// the failovers that moved it on, the endpoint it is dialling and the one
+// of its last working session. Safe for concurrent use (paho reports a
+// loss on its own goroutine).
+type route struct {
+	w     *Worker
+	index int  // the agent's number (a service: its number on the worker)
+	agent bool // only agents count endpoint changes
+
+	mu        sync.Mutex // guards the fields below
+	failovers int
+	tried     endpoint // the endpoint of the attempt in progress, or of the live connection
+	working   string   // label of the endpoint of the last working session; "" before it
+}
+
+func newRoute(w *Worker, index int, agent bool) *route {
+	return &route{w: w, index: index, agent: agent}
+}
+
+// pick returns the endpoint to dial now: the session stays where it is
+// until a failure there moves it on (see failed).
+func (r *route) pick(ctx context.Context) endpoint {
+	eps := r.w.endpoints.list(ctx)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.tried = eps[spread(r.index, len(eps), r.failovers)]
+	return r.tried
+}
+
+// up records a session established at the endpoint picked, after d: a
+// connect there, and an endpoint change if the session's previous working
+// session was elsewhere.
+func (r *route) up(d time.Duration) {
+	r.mu.Lock()
+	label := r.tried.label
+	changed := r.agent && r.working != "" && r.working != label
+	r.working = label
+	r.mu.Unlock()
+	r.w.rec.EndpointConnect(label, d, changed)
+}
+
+// failed records a failed attempt or a lost connection at the endpoint
+// picked, of kind and code, and moves the session on to the next endpoint.
+func (r *route) failed(kind measure.ErrorKind, code byte) {
+	r.mu.Lock()
+	label := r.tried.label
+	r.failovers++
+	r.mu.Unlock()
+	r.w.rec.EndpointError(label, kind, code)
+}
+
+// connectErr counts a failed connect attempt of kind and code, and at
+// the endpoint it was made to, which the session then leaves.
+func (s *session) connectErr(kind measure.ErrorKind, code byte) {
+	s.w.rec.Error(kind, code)
+	s.route.failed(kind, code)
 }
