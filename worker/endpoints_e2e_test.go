@@ -2,6 +2,10 @@ package worker
 
 import (
 	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -110,4 +114,56 @@ func (c *collector) changes() int64 {
 		n += e.Changes
 	}
 	return n
+}
+
+// A host name stands for each of its addresses: agents spread evenly over
+// the three a (test) resolver gives, every connection verified against the
+// name (the brokers' certificate names only it).
+func TestNameSpreadsOverEveryAddress(t *testing.T) {
+	a, err := pki.LoadOrCreate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	serverTLS, err := a.ServerTLS([]string{"brokers.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := startBroker(t, "127.0.0.1:0", serverTLS)
+	_, port, _ := net.SplitHostPort(first.Addr())
+	ips := []netip.Addr{netip.MustParseAddr("127.0.0.1")}
+	for _, ip := range []string{"127.0.0.3", "127.0.0.2"} {
+		startBroker(t, net.JoinHostPort(ip, port), serverTLS)
+		ips = append(ips, netip.MustParseAddr(ip))
+	}
+	resolve := func(_ context.Context, host string) ([]netip.Addr, error) {
+		if host != "brokers.test" {
+			return nil, fmt.Errorf("no such host %q", host)
+		}
+		return slices.Clone(ips), nil
+	}
+	const agents = 60
+	c := newCollector()
+	w, err := New(Config{Name: "w0", RunID: "run-name", Target: "brokers.test:" + port, Resolve: resolve,
+		Scenario: testScenario(t, agents, 600), Agents: wire.Range{Count: agents}, Identities: pki.NewFleet(a, 0),
+		SnapshotInterval: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	w.Start(c.emit)
+	connectAll(t, w, agents)
+	eventually(t, 5*time.Second, "every connect counted", func() bool { return c.counter(measure.Connects) == agents+2 })
+	for i, ip := range []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"} {
+		label := net.JoinHostPort(ip, port)
+		want := int64(agents / 3)
+		if i < 2 {
+			want++ // print-service clients 0 and 1
+		}
+		if got := c.endpoints()[label].Connects; got != want {
+			t.Errorf("%s: %d connects, want %d (endpoints %v)", label, got, want, c.endpoints())
+		}
+	}
+	if errs := c.errors(); len(errs) != 0 {
+		t.Errorf("errors %v, want none: each address verified against the name", errs)
+	}
 }
