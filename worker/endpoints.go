@@ -48,18 +48,16 @@ type entry struct {
 }
 
 // endpoints is the worker's view of the target's endpoints: the list of
-// addresses to spread its sessions over, names resolved afresh at most
-// every resolveEvery. Safe for concurrent use.
+// addresses to spread its sessions over, built once for a list of IP
+// addresses, and at most every resolveEvery when it has names. Sessions
+// share the list (and its strings). Safe for concurrent use.
 type endpoints struct {
 	entries []entry
 	resolve Resolver
+	names   bool // some entry is a host name
 
-	mu       sync.Mutex // guards resolved
-	resolved map[string]resolution
-}
-
-type resolution struct {
-	addrs []netip.Addr
+	mu    sync.Mutex // guards built and at
+	built []endpoint
 	at    time.Time
 }
 
@@ -110,15 +108,39 @@ func newEndpoints(target, serverName string, base *tls.Config, resolve Resolver)
 		}
 		entries[i].tls = byName[name]
 	}
-	return &endpoints{entries: entries, resolve: resolve, resolved: map[string]resolution{}}, nil
+	e := &endpoints{entries: entries, resolve: resolve}
+	e.names = slices.ContainsFunc(entries, func(en entry) bool { return !en.ip })
+	if !e.names {
+		e.built = e.build(context.Background())
+	}
+	return e, nil
 }
 
 // list returns the addresses to dial now, in a fixed order: the target's
 // endpoints in the order given, each name replaced by its addresses in
 // ascending order, duplicates and any beyond maxEndpoints left out. Every
-// worker builds the same list from the same answers. A name that does not
-// resolve is left in as it is (dialling it fails, and counts, there).
+// worker builds the same list from the same answers. Names are looked up
+// again once the list is resolveEvery old. It is never empty.
 func (e *endpoints) list(ctx context.Context) []endpoint {
+	if !e.names {
+		return e.built // never changes
+	}
+	e.mu.Lock()
+	built, at := e.built, e.at
+	e.mu.Unlock()
+	if built != nil && time.Since(at) < resolveEvery {
+		return built
+	}
+	built = e.build(ctx)
+	e.mu.Lock()
+	e.built, e.at = built, time.Now()
+	e.mu.Unlock()
+	return built
+}
+
+// build makes the list, resolving each name now. A name that does not
+// resolve is left in as it is (dialling it fails, and counts, there).
+func (e *endpoints) build(ctx context.Context) []endpoint {
 	out := make([]endpoint, 0, len(e.entries))
 	seen := map[string]bool{}
 	add := func(addr string, c *tls.Config) {
@@ -140,17 +162,11 @@ func (e *endpoints) list(ctx context.Context) []endpoint {
 	return out
 }
 
-// lookup returns the sorted addresses of a name entry, resolved at most
-// resolveEvery ago; nil for an IP entry or a name that does not resolve.
+// lookup returns the sorted addresses of a name entry; nil for an IP entry
+// or a name that does not resolve.
 func (e *endpoints) lookup(ctx context.Context, en entry) []netip.Addr {
 	if en.ip {
 		return nil
-	}
-	e.mu.Lock()
-	r, ok := e.resolved[en.host]
-	e.mu.Unlock()
-	if ok && time.Since(r.at) < resolveEvery {
-		return r.addrs
 	}
 	addrs, err := e.resolve(ctx, en.host)
 	if err != nil || len(addrs) == 0 {
@@ -160,11 +176,7 @@ func (e *endpoints) lookup(ctx context.Context, en entry) []netip.Addr {
 		addrs[i] = a.Unmap()
 	}
 	slices.SortFunc(addrs, netip.Addr.Compare)
-	addrs = slices.Compact(addrs)
-	e.mu.Lock()
-	e.resolved[en.host] = resolution{addrs: addrs, at: time.Now()}
-	e.mu.Unlock()
-	return addrs
+	return slices.Compact(addrs)
 }
 
 // spread is the position in a list of n endpoints of the session numbered

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // 100,000 agents spread over 3 and over 7 endpoints: each endpoint gets
@@ -126,8 +125,11 @@ func TestEndpointsReresolveNames(t *testing.T) {
 		t.Fatalf("list = %q", got)
 	}
 	addr.Store(netip.MustParseAddr("127.0.0.2"))
+	if got := labelsOf(e.list(context.Background())); !slices.Equal(got, []string{"127.0.0.1:1"}) {
+		t.Errorf("within %s of the lookup: list = %q, want the address looked up", resolveEvery, got)
+	}
 	e.mu.Lock()
-	e.resolved["broker.test"] = resolution{addrs: e.resolved["broker.test"].addrs, at: time.Now().Add(-resolveEvery)}
+	e.at = e.at.Add(-resolveEvery)
 	e.mu.Unlock()
 	if got := labelsOf(e.list(context.Background())); !slices.Equal(got, []string{"127.0.0.2:1"}) {
 		t.Errorf("after the name moved: list = %q, want the new address", got)
