@@ -17,7 +17,9 @@
 //     in tests) instead of the mqherd root, requests authorized by the AWS
 //     IoT policy documents attached to them (awspolicy.go), and just-in-time
 //     provisioning of certificates signed by a CA registered with a
-//     template (jitp.go): the first connect is dropped, as AWS IoT does.
+//     template (jitp.go): the first connect is dropped, as AWS IoT does,
+//   - peering (Peer; peers.go): brokers that route their clients' publishes
+//     to each other, as a cluster's nodes do, for runs over several endpoints.
 //
 // It is the httptest.Server of mqherd: tests and `mqherd broker` start it on
 // 127.0.0.1:0 and point clients at Addr.

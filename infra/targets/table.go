@@ -25,7 +25,9 @@ func WriteTable(w io.Writer, profiles []Profile) error {
 	for _, p := range profiles {
 		fmt.Fprintf(w, "%-10s %s\n", p.Name, p.Notes)
 	}
-	_, err := fmt.Fprintln(w, "\nURL parameters (and targets-file fields):", strings.Join(parameterNames, ", "))
+	fmt.Fprintln(w, "\nURL parameters (and targets-file fields):", strings.Join(parameterNames, ", "))
+	_, err := fmt.Fprintf(w, "Several endpoints (a cluster's nodes): PROFILE://host:port,host:port,... (at most %d); "+
+		"a host name stands for each of its addresses.\n", MaxEndpoints)
 	return err
 }
 

@@ -106,10 +106,13 @@ func FuzzDecodeSnapshot(f *testing.F) {
 	r := NewRecorder("w0", time.Now())
 	r.Latency(Connect, 0, time.Millisecond)
 	r.Count(Lost, 1)
+	r.EndpointConnect("127.0.0.1:18883", time.Millisecond, true)
+	r.EndpointError("[::1]:18884", ConnectionLost, 0)
 	s, _ := r.Swap(time.Now())
 	b, _ := s.Encode()
 	f.Add(b)
 	f.Add([]byte(`{"v":1}`))
+	f.Add([]byte(`{"v":2,"endpoints":{"other":{"connects":1,"changes":1,"errors":{"dial_failed":2}}}}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		s, err := DecodeSnapshot(in)
 		if err != nil {
