@@ -14,7 +14,8 @@
 #              received, job_delivery percentiles, late dispatches, lost.
 #
 # Environment: AGENTS (default 19000), MODE (idle|busy, default idle),
-# OUT (default bin/hotpath), PROFILE=1 (CPU profile of the run and a heap
+# OUT (default bin/hotpath), MQHERD (the binary; default: bin/mqherd, built
+# by make), LABEL (names the run's output directory), PROFILE=1 (CPU profile of the run and a heap
 # profile 30 s after the ramp, in the run's output directory), EXTRA (more
 # flags for mqherd run). Wrap measuring runs in
 # `flock /tmp/mqherd-heavy.lock infra/bench/hotpath.sh`.
@@ -23,7 +24,7 @@ cd "$(dirname "$0")/../.."
 AGENTS=${AGENTS:-19000}
 MODE=${MODE:-idle}
 OUT=${OUT:-bin/hotpath}
-MQHERD=bin/mqherd
+MQHERD=${MQHERD:-}
 PKI=$OUT/pki
 PIDS=()
 WORK=$(mktemp -d /tmp/mqherd-hotpath.XXXXXX)
@@ -61,7 +62,10 @@ sample() {
 	echo "$(date +%s.%N) $(( ${12} + ${13} )) $rss"
 }
 
-make -s build
+if [ -z "$MQHERD" ]; then
+	make -s build
+	MQHERD=bin/mqherd
+fi
 mkdir -p "$OUT"
 [ -f "$PKI/ca.pem" ] || "$MQHERD" certs --out "$PKI" --agents 1 > /dev/null
 port=$(free_port)
@@ -81,7 +85,7 @@ idle) args=(--scenario infra/bench/hotpath-idle.yaml) ;;
 busy) args=(--scenario print-fleet-study --speedup 26.3 --duration 30m) ;;
 *) echo "MODE must be idle or busy"; exit 2 ;;
 esac
-runs=$OUT/runs-$MODE-$AGENTS
+runs=$OUT/runs-$MODE-$AGENTS${LABEL:+-$LABEL}
 mkdir -p "$runs"
 prof=()
 if [ "${PROFILE:-}" = 1 ]; then
