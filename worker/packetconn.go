@@ -44,7 +44,7 @@ func (c *packetConn) Unlock() {
 	if b := c.buf; b != nil {
 		c.buf = nil
 		if _, err := c.Conn.Write(*b); err != nil {
-			_ = c.Conn.Close()
+			_ = c.Close()
 		}
 		if cap(*b) <= 64<<10 { // a rare large packet's buffer is left to the GC
 			*b = (*b)[:0]
