@@ -30,9 +30,9 @@ const (
 
 // publish sends one message with the scenario's QoS, no faster than the
 // target allows per connection. It returns once the message is written:
-// its acknowledgement is awaited by the worker's ackWatch, so a broker that
-// never acknowledges holds no sender up, and a missing or refusing PUBACK
-// is counted there (publish_timeout, publish_refused).
+// its acknowledgement is awaited on a goroutine of its own (awaitAck), so a
+// broker that never acknowledges holds no sender up, and a missing or
+// refusing PUBACK is counted there (publish_timeout, publish_refused).
 // A broker that announced a Receive Maximum and acknowledges nothing can
 // still hold the sender for up to the packet timeout, waiting for room.
 func (s *session) publish(ctx context.Context, c *paho.Client, topic string, payload []byte) sendResult {
@@ -47,7 +47,7 @@ func (s *session) publish(ctx context.Context, c *paho.Client, topic string, pay
 	case err == nil, errors.Is(err, paho.ErrNetworkErrorAfterStored): // stored: resent on reconnect
 		s.w.rec.Count(measure.MessagesSent, 1)
 		if s.w.qos > 0 {
-			s.w.acks.add(ack, time.Now().Add(s.w.cfg.PacketTimeout))
+			s.w.acks.start(func() { s.w.awaitAck(ack) })
 		}
 		return sent
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
@@ -55,6 +55,24 @@ func (s *session) publish(ctx context.Context, c *paho.Client, topic string, pay
 		return failed
 	}
 	return notSent
+}
+
+// awaitAck counts the outcome of one QoS 1/2 publish: a refusal, or no
+// acknowledgement within the packet timeout (also when the connection
+// dropped first: the session resends the message on reconnect, but late).
+// It returns at once when the worker stops.
+func (w *Worker) awaitAck(ack <-chan packets.ControlPacket) {
+	t := time.NewTimer(w.cfg.PacketTimeout)
+	defer t.Stop()
+	select {
+	case p := <-ack:
+		if code, refused := refusal(p); refused {
+			w.rec.Error(measure.PublishRefused, code)
+		}
+	case <-t.C:
+		w.rec.Error(measure.PublishTimeout, 0)
+	case <-w.runCtx.Done():
+	}
 }
 
 // refusal reads the reason code of a publish's acknowledgement. An empty

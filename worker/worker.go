@@ -44,7 +44,7 @@ type Worker struct {
 
 	runCtx   context.Context // ends at Stop; reconnects and publishes use it
 	cancel   context.CancelFunc
-	acks     ackWatch       // the QoS 1/2 publishes awaiting their acknowledgement
+	acks     *tasks         // one waiter per QoS 1/2 publish awaiting its acknowledgement (awaitAck)
 	wg       sync.WaitGroup // snapshot loop and sweeper
 	stopOnce sync.Once
 	emit     func(*measure.Snapshot, *wire.Ledger)
@@ -62,6 +62,7 @@ func New(cfg Config) (*Worker, error) {
 		rec:        measure.NewRecorder(cfg.Name, time.Now()),
 		gate:       newGate(rate, inFlight),
 		qos:        byte(cfg.Scenario.QoS),
+		acks:       newTasks(),
 		packetBufs: newBufferPool(),
 	}
 	w.tls = w.newTLSConfig()
@@ -138,8 +139,7 @@ func (w *Worker) Sessions() int { return len(w.agentList()) + len(w.services) }
 // must not block for long; it is called from one goroutine.
 func (w *Worker) Start(emit func(*measure.Snapshot, *wire.Ledger)) {
 	w.emit = emit
-	w.wg.Add(4)
-	go func() { defer w.wg.Done(); w.acks.run(w.runCtx, w.rec) }()
+	w.wg.Add(3)
 	go func() { defer w.wg.Done(); w.snapshots(w.runCtx) }()
 	go func() { defer w.wg.Done(); w.keepalive.run(w.runCtx) }()
 	go func() { defer w.wg.Done(); w.disp.sweep(w.runCtx, 250*time.Millisecond) }()
@@ -306,7 +306,7 @@ func (w *Worker) Drain(ctx context.Context) int {
 	deadline := time.Now().Add(w.cfg.Scenario.Run.Drain)
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
-	for (w.disp.expire(time.Now(), false) > 0 || w.acks.waiting() > 0) && time.Now().Before(deadline) {
+	for (w.disp.expire(time.Now(), false) > 0 || w.acks.running() > 0) && time.Now().Before(deadline) {
 		select {
 		case <-ctx.Done():
 			return w.disp.expireAll()
@@ -330,11 +330,12 @@ func (w *Worker) Stop() {
 		w.cancel()
 		// Order matters: dispatch loops and their publishes end first, so
 		// nothing registers a job after the outstanding ones are declared
-		// lost and before the last snapshot counts them; the acknowledgement
-		// watch ends with runCtx (w.wg) and counts nothing more.
+		// lost and before the last snapshot counts them; acknowledgement
+		// waiters end at once (runCtx) and count nothing more.
 		w.dispatching.Wait()
 		w.disp.chains.close()
 		w.wg.Wait()
+		w.acks.close()
 		w.disp.expireAll()
 		w.snapshot(time.Now())
 	})
