@@ -54,3 +54,28 @@ func FuzzDecodeMessage(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkMessageRoundTrip is one job's payload written and read, as the
+// print service and an agent do for each message: the hand-written codec
+// against encoding/json.
+func BenchmarkMessageRoundTrip(b *testing.B) {
+	m := message{Run: "20261130T134512Z-print-fleet-study-afa169", Agent: "agent-000123", Seq: 7,
+		Intended: 1764500000123456789, Sent: 1764500000123999999}
+	b.Run("codec", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := decodeMessage(m.encode(256)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var back message
+			if err := json.Unmarshal(m.encodeJSON(256), &back); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
