@@ -102,9 +102,7 @@ func newEndpoints(target, serverName string, base *tls.Config, resolve Resolver)
 	for i := range entries {
 		name := cmp.Or(serverName, entries[i].host)
 		if byName[name] == nil {
-			c := base.Clone()
-			c.ServerName = name
-			byName[name] = c
+			byName[name] = withServerName(base, name)
 		}
 		entries[i].tls = byName[name]
 	}

@@ -47,7 +47,8 @@ type limitedConn struct {
 	length     int   // the length being read, then the body bytes left
 	lenBytes   int   // bytes of the length field read
 	multiplier int
-	err        error // sticky once the stream is refused
+	err        error     // sticky once the stream is refused
+	armedAt    time.Time // when the read deadline was last set; zero: none set
 
 	packets   int   // whole packets read
 	firstType byte  // the MQTT packet type of the first packet
@@ -78,13 +79,30 @@ func (c *limitedConn) Read(p []byte) (int, error) {
 		return 0, scanErr
 	}
 	if c.stall > 0 {
-		var deadline time.Time // none between packets: keepalive covers an idle connection
-		if c.state != stateHeader {
-			deadline = time.Now().Add(c.stall)
-		}
-		_ = c.SetReadDeadline(deadline)
+		c.arm()
 	}
 	return n, err
+}
+
+// arm keeps a deadline of about stall after the last read while a packet
+// is partly read, and none between packets (keepalive covers an idle
+// connection). Setting a deadline costs a timer update in the runtime's
+// poller: it is moved only when an eighth of stall has passed, not on each
+// of a packet's several reads, so the deadline falls between 7/8 stall and
+// stall after the last read.
+func (c *limitedConn) arm() {
+	if c.state == stateHeader {
+		if !c.armedAt.IsZero() {
+			_ = c.SetReadDeadline(time.Time{})
+			c.armedAt = time.Time{}
+		}
+		return
+	}
+	now := time.Now()
+	if c.armedAt.IsZero() || now.Sub(c.armedAt) > c.stall/8 {
+		_ = c.SetReadDeadline(now.Add(c.stall))
+		c.armedAt = now
+	}
 }
 
 // scan advances the fixed-header state machine over b.

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/eclipse/paho.golang/packets"
 	"github.com/eclipse/paho.golang/paho"
 	"github.com/eclipse/paho.golang/paho/session/state"
 
@@ -209,7 +208,7 @@ func (s *session) dial(ctx context.Context) (*paho.Client, *paho.Connack, string
 	var c *paho.Client
 	c = paho.NewClient(paho.ClientConfig{
 		ClientID:           s.id,
-		Conn:               packets.NewThreadSafeConn(limited),
+		Conn:               newPacketConn(limited, s.w.packetBufs),
 		Session:            ackSession{s.state},
 		PingHandler:        s.w.keepalive.newPinger(),
 		PacketTimeout:      s.w.cfg.PacketTimeout,

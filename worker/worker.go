@@ -30,10 +30,11 @@ type Worker struct {
 	services []*service
 	srcNext  atomic.Uint32
 	// holding stops sessions that drop from reconnecting (see Hold).
-	holding   atomic.Bool
-	tls       *tls.Config // shared by every connection (see newTLSConfig)
-	endpoints *endpoints  // where sessions dial (endpoints.go)
-	keepalive keepalives
+	holding    atomic.Bool
+	tls        *tls.Config // shared by every connection (see newTLSConfig)
+	endpoints  *endpoints  // where sessions dial (endpoints.go)
+	keepalive  keepalives
+	packetBufs *sync.Pool // packetConn's gathering buffers
 
 	mu     sync.Mutex // guards agents and dispatchStart
 	agents []*agent   // grows when the worker takes over a lost worker's agents
@@ -58,11 +59,12 @@ func New(cfg Config) (*Worker, error) {
 	}
 	rate, inFlight := connectShare(cfg)
 	w := &Worker{
-		cfg:  cfg,
-		rec:  measure.NewRecorder(cfg.Name, time.Now()),
-		gate: newGate(rate, inFlight),
-		qos:  byte(cfg.Scenario.QoS),
-		acks: newTasks(),
+		cfg:        cfg,
+		rec:        measure.NewRecorder(cfg.Name, time.Now()),
+		gate:       newGate(rate, inFlight),
+		qos:        byte(cfg.Scenario.QoS),
+		acks:       newTasks(),
+		packetBufs: newBufferPool(),
 	}
 	w.tls = w.newTLSConfig()
 	eps, err := newEndpoints(cfg.Target, cfg.ServerName, w.tls, cfg.Resolve)

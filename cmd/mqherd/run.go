@@ -22,10 +22,17 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	o := runFlags(fs)
+	var prof pprofFlags
+	prof.register(fs)
 	sc, tui, err := o.parse(fs, args, stdout)
 	if err != nil {
 		return err
 	}
+	stopProfiles, err := prof.start()
+	if err != nil {
+		return err
+	}
+	defer func() { _ = stopProfiles() }()
 	ctx, stop := context.WithCancel(ctx) // the dashboard's q stops the run as Ctrl-C does
 	defer stop()
 	res, err := runLocal(ctx, o, sc, tui, stop, stdout, stderr)
