@@ -68,3 +68,34 @@ func TestServerVerifierRefusesWhatTLSRefuses(t *testing.T) {
 		}
 	}
 }
+
+// An endpoint verifies the broker against its own host: the configuration
+// an endpoint dials with refuses a certificate that holds only the worker's
+// configured name, and accepts one that holds the endpoint's.
+func TestEndpointConfigVerifiesItsOwnName(t *testing.T) {
+	t.Parallel()
+	a, err := pki.LoadOrCreate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := func(names ...string) tls.ConnectionState {
+		c, err := a.Server(names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := x509.ParseCertificate(c.Certificate[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tls.ConnectionState{PeerCertificates: []*x509.Certificate{l}}
+	}
+	base := &tls.Config{RootCAs: a.RootPool(), ServerName: "first.test", InsecureSkipVerify: true,
+		VerifyConnection: newServerVerifier(a.RootPool(), "first.test").verify}
+	second := withServerName(base, "second.test")
+	if err := second.VerifyConnection(leaf("first.test")); err == nil {
+		t.Fatal("an endpoint named second.test accepted a certificate for first.test only")
+	}
+	if err := second.VerifyConnection(leaf("second.test")); err != nil {
+		t.Fatalf("an endpoint named second.test refused its own certificate: %v", err)
+	}
+}
