@@ -43,7 +43,7 @@ cleanup() {
 	local pid
 	touch "$WORK/stop"
 	for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-	rm -rf "$WORK/pki" "$WORK/peer-pki" "$WORK/cluster.key" "$WORK"/mosq*
+	rm -rf "$WORK/pki" "$WORK/cluster.key" "$WORK"/mosq*
 	echo "bench-scale: work files in $WORK (keys removed)"
 }
 trap cleanup EXIT
@@ -261,6 +261,119 @@ print(json.dumps({"tool": "mqtt-benchmark", "label": f"mqtt-benchmark {ver}", "a
                   "start": float(start), "end": float(end), "messages": succ, "failures": fail, "note": note}))
 PY
 	echo "mqtt-benchmark $WORK/mqtt-benchmark.json" >> "$WORK/tools.tsv"
+	[ "$ok" = 1 ]
+}
+
+# tsung_config writes the configuration of tsung instance $1: $2 users
+# (agents first..first+n-1, from a file of their IDs), each with its own
+# client certificate, arriving at $3/s on broker port $4; each connects,
+# then publishes count ($5) QoS 1 messages to its own status topic, one
+# every interval ($6) seconds, then disconnects.
+tsung_config() {
+	local i=$1 n=$2 rate=$3 port=$4 count=$5 interval=$6 first=$7 dir=$WORK/tsung$1
+	mkdir -p "$dir/log"
+	python3 -c "import sys; [print(f'agent-{a:06d}') for a in range($first, $first + $n)]" > "$dir/agents.csv"
+	cat > "$dir/tsung.xml" <<XML
+<?xml version="1.0"?>
+<!DOCTYPE tsung SYSTEM "/usr/share/tsung/tsung-1.0.dtd">
+<tsung loglevel="error" version="1.0" dumptraffic="false">
+  <clients><client host="localhost" use_controller_vm="true" maxusers="$((n + 10))"/></clients>
+  <servers><server host="127.0.0.1" port="$port" type="ssl"/></servers>
+  <load>
+    <arrivalphase phase="1" duration="$(( n * 2 / rate + 10 ))" unit="second">
+      <users maxnumber="$n" arrivalrate="$rate" unit="second"/>
+    </arrivalphase>
+  </load>
+  <options>
+    <option name="file_server" id="agents" value="$dir/agents.csv"/>
+    <option name="ports_range" min="1025" max="65000"/>
+  </options>
+  <sessions>
+    <session name="agent" probability="100" type="ts_mqtt">
+      <setdynvars sourcetype="file" fileid="agents" delimiter=";" order="iter"><var name="agent"/></setdynvars>
+      <set_option name="certificate">
+        <certificate cacertfile="$WORK/tsung-chain.pem" certfile="$PKI/agents/%%_agent%%.pem" keyfile="$PKI/agents/%%_agent%%.key"/>
+      </set_option>
+      <request><mqtt type="connect" clean_start="true" keepalive="60"/></request>
+      <for from="1" to="$count" incr="1" var="i">
+        <thinktime value="$interval" random="false"/>
+        <transaction name="pub">
+          <request subst="true"><mqtt type="publish" topic="agents/%%_agent%%/status" qos="1">$(head -c 256 /dev/zero | tr '\0' x)</mqtt></request>
+        </transaction>
+      </for>
+      <request><mqtt type="disconnect"/></request>
+    </session>
+  </sessions>
+</tsung>
+XML
+}
+
+# run_tsung: K tsung controllers (one Erlang VM each, under the same
+# open-files limit), each AGENTS/K users with their own certificates from
+# mqherd's PKI, on its own broker, at RATE in all.
+run_tsung() {
+	local i n per interval count start pids=() ok=1 rc first=0
+	per=$(( (AGENTS + K - 1) / K ))
+	interval=$(python3 -c "print(max(1, round($AGENTS / $RATE)))")
+	count=$(( WALL / interval > 0 ? WALL / interval : 1 ))
+	say "tsung $(dpkg-query -W -f '${Version}' tsung): minting $AGENTS agent certificates for it"
+	"$MQHERD" certs --out "$PKI" --agents "$AGENTS" > /dev/null 2>&1 || return 1
+	cat "$PKI/ca.pem" "$PKI"/shards/shard-*.pem > "$WORK/tsung-chain.pem"
+	# tsung needs Erlang distribution: our own epmd, on loopback only, in the
+	# foreground (so it is our child and stopped by its PID)
+	EPMD_PORT=$(free_port)
+	epmd -address 127.0.0.1 -port "$EPMD_PORT" > "$WORK/epmd.out" 2>&1 &
+	started epmd "$!"
+	wait_port "$!" "$EPMD_PORT" || return 1
+	say "tsung: $K controllers x $per users, one message per user every $interval s, $count each"
+	start=$(date +%s.%N)
+	for i in $(seq 0 $((K - 1))); do
+		n=$(( i < K - 1 ? per : AGENTS - per * (K - 1) ))
+		tsung_config "$i" "$n" $(( CONNECT_RATE / K > 0 ? CONNECT_RATE / K : 1 )) "${PORTS[$i]}" "$count" "$interval" "$first"
+		first=$((first + n))
+		(cd "$WORK/tsung$i" && ERL_EPMD_PORT=$EPMD_PORT ERL_CRASH_DUMP=$WORK/tsung$i/erl_crash.dump \
+			ERL_ZFLAGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+			exec tsung -f "$WORK/tsung$i/tsung.xml" -l "$WORK/tsung$i/log" -i "$i" -n start) > "$WORK/tsung$i.out" 2>&1 &
+		pids+=("$!")
+		started tsung+ "$!" # the tsung script and its Erlang VM
+	done
+	watchdog $(( AGENTS / CONNECT_RATE + WALL + 300 )) "${pids[@]}"
+	for i in "${!pids[@]}"; do
+		rc=0
+		wait "${pids[$i]}" || rc=$?
+		[ "$rc" = 0 ] || { ok=0; echo "tsung $i: exit $rc ($(tail -2 "$WORK/tsung$i.out" | tr '\n' ' '))"; }
+	done
+	python3 - "$WORK" "$start" "$(date +%s.%N)" "$AGENTS" "$K" "$(dpkg-query -W -f '${Version}' tsung)" > "$WORK/tsung.json" <<'PY'
+import glob, json, sys
+work, start, end, agents, k, ver = sys.argv[1:]
+msgs, errors, n_lat, sum_lat, peak = 0, {}, 0, 0.0, {}
+for i in range(int(k)):
+    logs = sorted(glob.glob(f"{work}/tsung{i}/log/*/tsung.log"))
+    if not logs:
+        continue
+    last = {}
+    for line in open(logs[-1]):
+        p = line.split()
+        if len(p) >= 3 and p[0] == "stats:":
+            last[p[1]] = p[2:]
+            if p[1] == "connected":  # a gauge per dump: sessions open now
+                peak[i] = max(peak.get(i, 0), int(p[2]))
+            if p[1] == "tr_pub":  # per dump: count mean stddev max min ...
+                n_lat += int(p[2]); sum_lat += int(p[2]) * float(p[3])
+    msgs += int(last.get("mqtt_server_pubacked", [0, 0])[1])  # counter: interval, total
+    for name, v in last.items():
+        if name.startswith("error_"):
+            errors[name] = errors.get(name, 0) + int(float(v[1]))
+means = [sum_lat / n_lat] if n_lat else []
+note = (f"MQTT 3.1 (tsung's ts_mqtt), clean sessions, one client certificate per agent from mqherd's PKI, "
+        f"publish only (no subscriber, no job/completion): latency is publish to PUBACK, mean "
+        f"{sum(means)/max(1,len(means)):.2f} ms, no percentiles; errors {errors or 'none'}; "
+        f"RSS idle n/a: its users publish as they arrive")
+print(json.dumps({"tool": "tsung", "label": f"tsung {ver}", "agents": int(agents), "start": float(start),
+                  "held": sum(peak.values()),  # tsung's own gauge, sampled every 10 s
+                  "end": float(end), "messages": msgs, "note": note}))
+PY
+	echo "tsung $WORK/tsung.json" >> "$WORK/tools.tsv"
 	[ "$ok" = 1 ]
 }
 

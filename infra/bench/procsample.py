@@ -4,7 +4,8 @@
 procsample.py PIDS_FILE OUT_TSV STOP_FILE MAX_SECONDS
 
 PIDS_FILE holds "role pid" lines; it is re-read every second, so the
-caller appends each process it starts. For each live PID one line goes
+caller appends each process it starts. A role ending in "+" stands for
+the process and all its descendants (a wrapper script and its VM). For each live PID one line goes
 to OUT_TSV: unix time, role, pid, CPU seconds (utime + stime of
 /proc/PID/stat, children not included), VmRSS KiB (/proc/PID/status) and
 the number of open file descriptors (/proc/PID/fd). The machine's figures
@@ -13,6 +14,7 @@ are never read. Stops when STOP_FILE exists or after MAX_SECONDS.
 import os
 import sys
 import time
+from collections import defaultdict
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -46,13 +48,42 @@ def read_pids(path):
     return out
 
 
+def with_children(pids):
+    """pids and all their descendants (for a role named with a trailing +)."""
+    kids = defaultdict(list)
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    stat = f.read()
+                kids[int(stat[stat.rindex(")") + 2:].split()[1])].append(int(d))
+            except (FileNotFoundError, ProcessLookupError, ValueError):
+                continue
+    out, todo = [], list(pids)
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(kids.get(p, []))
+    return out
+
+
+def expand(entries):
+    trees = [(r, p) for r, p in entries if r.endswith("+")]
+    if not trees:
+        return entries
+    out = [(r, p) for r, p in entries if not r.endswith("+")]
+    for r, p in trees:
+        out.extend((r[:-1], c) for c in with_children([p]))
+    return out
+
+
 def main():
     pids_file, out_tsv, stop_file, max_s = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
     end = time.time() + max_s
     with open(out_tsv, "a", buffering=1) as out:
         while time.time() < end and not os.path.exists(stop_file):
             now = time.time()
-            for role, pid in read_pids(pids_file):
+            for role, pid in expand(read_pids(pids_file)):
                 try:
                     cpu, rss = cpu_seconds(pid), rss_kib(pid)
                     fds = len(os.listdir(f"/proc/{pid}/fd"))

@@ -122,6 +122,8 @@ def peer_row(result, samples, brokers):
     held = max((n for _, n in fds), default=0) - base
     ramp_end = next((t for t, n in fds if n - base >= 0.99 * held), end) if held > 0 else end
     msgs = r.get("messages")
+    if r.get("held"):
+        held = r["held"]  # the tool's own count of open sessions, when it keeps one
     row = {
         "tool": r["label"],
         "held": f'{max(0, held):,} / {r["agents"]:,}',
