@@ -377,50 +377,55 @@ PY
 	[ "$ok" = 1 ]
 }
 
-check_input
-install_if_absent
-make -s build
-mkdir -p "$OUT"
-rm -rf "$OUT/mqherd" "$OUT/mqherd-partial"
-SPEEDUP=$(python3 -c "print(round($RATE / (6000 / 500000 * $AGENTS), 4))")
-WALL=$(python3 -c "
-import re; m = re.fullmatch(r'(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?', '$DURATION')
-print(round((int(m[1] or 0)*3600 + int(m[2] or 0)*60 + int(m[3] or 0)) / $SPEEDUP))")
-SERVICES=$(( K > 1 ? K : 2 )) # a multiple of K: each agent's print service is on the agent's broker
-PKI=$WORK/pki
-"$MQHERD" certs --out "$PKI" --agents 1 > /dev/null
-python3 - "$WORK/meta.json" <<PY
-import json, platform, os, sys
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-json.dump({"agents": $AGENTS, "brokers": $K, "rate": $RATE, "wall_s": $WALL,
-           "machine": f"{os.cpu_count()} vCPU {cpu}, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, Linux {platform.release()}"},
-          open(sys.argv[1], "w"))
-PY
-: > "$WORK/tools.tsv"
-python3 infra/bench/procsample.py "$WORK/pids" "$WORK/samples.tsv" "$WORK/stop" $(( AGENTS / CONNECT_RATE * 6 + WALL * 3 + 3600 )) &
-started sampler "$!"
-say "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-configure_brokers
-scenario
-failed=()
-start_brokers
-run_mqherd || failed+=(mqherd)
-for peer in $PEERS; do
-	start_brokers # a clean broker for each tool, as the study restarted its engines
-	case $peer in
-	mqtt-benchmark) run_mqtt_benchmark || failed+=(mqtt-benchmark) ;;
-	tsung) run_tsung || failed+=(tsung) ;;
-	*) echo "bench-scale: unknown peer $peer"; failed+=("$peer") ;;
-	esac
-done
-say "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-touch "$WORK/stop"
-sleep 1.5
-mkdir -p "$OUT"
-python3 infra/bench/scale_table.py "$WORK" | tee "$OUT/table.md"
-cp "$WORK/samples.tsv" "$WORK/meta.json" "$OUT/" 2>/dev/null || true
-if [ ${#failed[@]} -gt 0 ]; then
-	echo "bench-scale: FAILED: ${failed[*]}"
-	exit 1
-fi
-echo "bench-scale: ok (table in $OUT/table.md)"
+# main is the whole run; the file is read to its end before it starts, so
+# editing the script while it runs changes nothing.
+main() {
+	check_input
+	install_if_absent
+	make -s build
+	mkdir -p "$OUT"
+	rm -rf "$OUT/mqherd" "$OUT/mqherd-partial"
+	SPEEDUP=$(python3 -c "print(round($RATE / (6000 / 500000 * $AGENTS), 4))")
+	WALL=$(python3 -c "import re; m = re.fullmatch(r'(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?', '$DURATION'); print(round((int(m[1] or 0)*3600 + int(m[2] or 0)*60 + int(m[3] or 0)) / $SPEEDUP))")
+	SERVICES=$(( K > 1 ? K : 2 )) # a multiple of K: each agent's print service is on the agent's broker
+	PKI=$WORK/pki
+	"$MQHERD" certs --out "$PKI" --agents 1 > /dev/null
+	python3 - "$WORK/meta.json" <<-PY
+	import json, platform, os, sys
+	cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+	json.dump({"agents": $AGENTS, "brokers": $K, "rate": $RATE, "wall_s": $WALL, "commit": "$(git rev-parse --short HEAD)",
+	           "machine": f"{os.cpu_count()} vCPU {cpu}, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, Linux {platform.release()}"},
+	          open(sys.argv[1], "w"))
+	PY
+	: > "$WORK/tools.tsv"
+	python3 infra/bench/procsample.py "$WORK/pids" "$WORK/samples.tsv" "$WORK/stop" $(( AGENTS / CONNECT_RATE * 6 + WALL * 3 + 3600 )) &
+	started sampler "$!"
+	say "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+	configure_brokers
+	scenario
+	failed=()
+	start_brokers
+	run_mqherd || failed+=(mqherd)
+	for peer in $PEERS; do
+		start_brokers # a clean broker for each tool, as the study restarted its engines
+		case $peer in
+		mqtt-benchmark) run_mqtt_benchmark || failed+=(mqtt-benchmark) ;;
+		tsung) run_tsung || failed+=(tsung) ;;
+		*) echo "bench-scale: unknown peer $peer"; failed+=("$peer") ;;
+		esac
+	done
+	say "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+	touch "$WORK/stop"
+	sleep 1.5
+	mkdir -p "$OUT"
+	python3 infra/bench/scale_table.py "$WORK" | tee "$OUT/table.md"
+	cp "$WORK/samples.tsv" "$WORK/meta.json" "$OUT/" 2>/dev/null || true
+	if [ ${#failed[@]} -gt 0 ]; then
+		echo "bench-scale: FAILED: ${failed[*]}"
+		exit 1
+	fi
+	echo "bench-scale: ok (table in $OUT/table.md)"
+}
+
+main "$@"
+exit $?

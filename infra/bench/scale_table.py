@@ -76,7 +76,7 @@ class Procs:
         return max((self.sum_at(t, col) for t in self.times(t0, t1)), default=0)
 
 
-def mqherd_row(run_dir, samples, brokers):
+def mqherd_row(run_dir, samples, brokers, label):
     summary = json.load(open(os.path.join(run_dir, "summary.json")))
     ev = {}
     for line in open(os.path.join(run_dir, "events.jsonl")):
@@ -89,12 +89,13 @@ def mqherd_row(run_dir, samples, brokers):
     ramp0 = ev.get("phase/ramp")
     ramp1 = ev.get("ramp_complete") or ev.get("ramp_incomplete")
     end = ev.get("phase/done") or ts(summary["ended"])
+    run0, run1 = ev.get("phase/run"), ev.get("phase/drain")
     h = Procs(samples, ["coordinator", "worker"])
     held = summary["agents_connected_peak"]
     lat = summary.get("latency_ms", {}).get("job_delivery", {})
     msgs = summary["messages_sent"]
     row = {
-        "tool": "mqherd " + summary.get("scenario", ""),
+        "tool": "mqherd " + label,
         "held": f'{held:,} / {summary["agents"]:,}',
         "connect_rate": f"{held / (ramp1 - ramp0):,.0f}/s" if ramp0 and ramp1 else NA,
         "cpu_connect": ms(h.cpu(ramp0, ramp1), summary["connects"]) if ramp1 else NA,
@@ -105,7 +106,7 @@ def mqherd_row(run_dir, samples, brokers):
         "p50": fmt(lat.get("p50")), "p99": fmt(lat.get("p99")), "p999": fmt(lat.get("p999")),
         "late": f'{summary.get("errors_by_kind", {}).get("late_dispatch", 0):,}',
         "lost": f'{summary["lost"]:,} of {summary["jobs_dispatched"]:,} jobs',
-        "msgs": f"{msgs:,} ({msgs / max(1e-9, end - ramp1):,.0f}/s)" if ramp1 else f"{msgs:,}",
+        "msgs": f"{msgs:,} ({msgs / (run1 - run0):,.0f}/s in the run phase)" if run0 and run1 else f"{msgs:,}",
         "errors": summary.get("errors_by_kind", {}),
     }
     return row
@@ -132,7 +133,7 @@ def peer_row(result, samples, brokers):
         "rss_idle": NA,
         "rss_load": kib(p.peak(start, end, 2), held) if held > 0 else NA,
         "cpu_msg": ms(p.cpu(ramp_end, end), msgs_after(r, ramp_end)) if msgs else NA,
-        "broker_cpu_msg": ms(brokers.cpu(start, end), msgs) if msgs else NA,
+        "broker_cpu_msg": ms(brokers.cpu(ramp_end, end), msgs_after(r, ramp_end)) if msgs else NA,
         "p50": NA, "p99": NA, "p999": NA, "late": NA,
         "lost": NA,
         "msgs": f"{msgs:,}" if msgs is not None else NA,
@@ -180,7 +181,7 @@ def main():
         if tool == "mqherd":
             run = sorted(glob.glob(os.path.join(path, "*", "summary.json")))
             if run:
-                rows.append(mqherd_row(os.path.dirname(run[-1]), samples, brokers))
+                rows.append(mqherd_row(os.path.dirname(run[-1]), samples, brokers, meta.get("commit", "")))
         elif os.path.exists(path):
             rows.append(peer_row(path, samples, brokers))
     print(f'agents {meta["agents"]:,} over {meta["brokers"]} mosquitto and {meta["brokers"]} load processes; '
