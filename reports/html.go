@@ -46,6 +46,8 @@ type htmlPage struct {
 	Messages   htmlFigure
 	AWS        *htmlAWS // nil without aws-metrics.json
 	Workers    *table
+	Endpoints  *table // nil: no endpoint recorded
+	Changes    int64  // endpoint changes
 	Events     *table
 	Windows    []string
 	Cost       template.HTML // "" without a cost section
@@ -114,7 +116,8 @@ func (r *Report) htmlPage() (*htmlPage, error) {
 		Duration: ri.Ended.Sub(ri.Started).Round(time.Second).String(), Notes: r.Notes,
 		Summary: r.summaryTable(), Exclusions: r.exclusionTable(), Latency: r.latencyTable(),
 		Percentile: r.percentileTable(), Errors: r.errorTable(), Phases: r.phaseTable(),
-		Workers: r.workerTable(), Events: r.eventTable(), Windows: windowList(r.Windows)}
+		Workers: r.workerTable(), Endpoints: endpointTable(&r.Figures), Changes: r.Figures.EndpointChanges,
+		Events: r.eventTable(), Windows: windowList(r.Windows)}
 	var err error
 	if p.Metrics, err = r.htmlMetrics(); err != nil {
 		return nil, err

@@ -39,6 +39,7 @@ func (r *Report) WriteMarkdown(out io.Writer) error {
 	}
 	fmt.Fprintf(w, "\n## Workers\n\n")
 	r.workerTable().writeMarkdown(w)
+	r.mdEndpoints(w)
 	r.mdEvents(w)
 	if r.Cost != nil {
 		fmt.Fprintln(w)

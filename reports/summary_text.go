@@ -25,6 +25,11 @@ func WriteSummary(w io.Writer, s rundir.Summary, dir string) {
 		fmt.Fprintf(tw, "  %s\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\n", m, p.Count, p.P50, p.P90, p.P99, p.P999, p.Max)
 	}
 	writeWorkers(tw, s.Workers)
+	if len(s.Endpoints) > 0 { // a table of its own: its columns are not the latency table's
+		_ = tw.Flush()
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		writeEndpoints(tw, &s.Figures)
+	}
 	if dir != "" {
 		fmt.Fprintf(tw, "run directory\t%s\n", dir)
 	}

@@ -14,10 +14,16 @@ import (
 
 // Config is what one worker needs to run its share of a scenario.
 type Config struct {
-	Name       string              // worker name, unique in the run
-	RunID      string              // carried in every message; anything else is stale
-	Target     string              // broker host:port; the name is resolved on every attempt
-	ServerName string              // TLS server name (SNI and verification); default: Target's host
+	Name  string // worker name, unique in the run
+	RunID string // carried in every message; anything else is stale
+	// Target is the broker's host:port, or several separated by commas
+	// (the nodes of a cluster, at most 64). Sessions are spread over them
+	// by number and fail over to the next; a name stands for each of its
+	// addresses, resolved at start and again on reconnects.
+	Target     string
+	ServerName string // TLS server name (SNI and verification); default: each endpoint's host
+	// Resolve looks up a name's addresses. Default: the system's resolver.
+	Resolve    Resolver
 	Scenario   *scenarios.Scenario // validated scenario
 	Agents     wire.Range          // the agents this worker owns
 	Identities Identities          // certificates for agents and services
@@ -73,8 +79,8 @@ func (c *Config) Validate() error {
 	if c.RunID == "" {
 		errs = append(errs, errors.New("worker: run ID is empty"))
 	}
-	if _, _, err := net.SplitHostPort(c.Target); err != nil {
-		errs = append(errs, fmt.Errorf("worker: target %q is not host:port: %w", c.Target, err))
+	if _, err := parseEndpoints(c.Target); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Scenario == nil {
 		errs = append(errs, errors.New("worker: no scenario"))

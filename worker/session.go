@@ -53,6 +53,7 @@ type session struct {
 	role  role
 	state *state.State
 	pace  *pacer // the target's publishes per second per connection; nil: none
+	route *route // which endpoint to dial (endpoints.go)
 
 	mu        sync.Mutex // guards the fields below
 	client    *paho.Client
@@ -72,7 +73,8 @@ type session struct {
 }
 
 func newSession(w *Worker, id string, hint int, r role) *session {
-	return &session{w: w, id: id, hint: hint, role: r, state: state.NewInMemory(), pace: newPacer(w.cfg.Limits.PublishRate)}
+	return &session{w: w, id: id, hint: hint, role: r, state: state.NewInMemory(), pace: newPacer(w.cfg.Limits.PublishRate),
+		route: newRoute(w, hint, r.isAgent())}
 }
 
 // current returns the live client, or nil while disconnected.
@@ -109,11 +111,13 @@ func (s *session) connect(ctx context.Context) bool {
 		}
 		return false
 	}
-	s.w.rec.Latency(measure.Connect, s.hint, time.Since(start))
+	took := time.Since(start)
+	s.w.rec.Latency(measure.Connect, s.hint, took)
 	if !s.up(c) {
 		_ = c.Disconnect(&paho.Disconnect{})
 		return false
 	}
+	s.route.up(took)
 	if s.role.connected(ctx, c, ca.SessionPresent) {
 		s.onboard()
 	}
@@ -146,18 +150,18 @@ func (s *session) skipOnboarding() {
 
 func (s *session) countConnectErr(ca *paho.Connack, stage string, err error) {
 	if ca != nil && ca.ReasonCode >= 0x80 {
-		s.w.rec.Error(measure.ConnectRefused, ca.ReasonCode)
+		s.connectErr(measure.ConnectRefused, ca.ReasonCode)
 		return
 	}
 	if pe, ok := asProtocolError(err); ok {
-		s.w.rec.Error(measure.ProtocolError, pe.Reason)
+		s.connectErr(measure.ProtocolError, pe.Reason)
 		return
 	}
 	kind := classifyConnectErr(stage, err)
 	if s.firstJITPDrop(kind) {
 		kind = measure.JITPFirstConnect
 	}
-	s.w.rec.Error(kind, 0)
+	s.connectErr(kind, 0)
 }
 
 // firstJITPDrop tells whether a failed attempt of kind is the drop a
@@ -189,11 +193,12 @@ func (s *session) dial(ctx context.Context) (*paho.Client, *paho.Connack, string
 	ctx, cancel := context.WithTimeout(ctx, s.w.cfg.PacketTimeout)
 	defer cancel()
 	d := net.Dialer{LocalAddr: s.w.nextSource()}
-	raw, err := d.DialContext(ctx, "tcp", s.w.cfg.Target) // resolves the name again on each attempt
+	ep := s.route.pick(ctx)
+	raw, err := d.DialContext(ctx, "tcp", ep.addr)
 	if err != nil {
 		return nil, nil, "dial", err
 	}
-	conn := tls.Client(raw, s.w.tls)
+	conn := tls.Client(raw, ep.tls)
 	if err := conn.HandshakeContext(withIdentity(ctx, s.role)); err != nil {
 		_ = raw.Close()
 		return nil, nil, "tls", err
@@ -276,6 +281,7 @@ func (s *session) lost(c *paho.Client, kind measure.ErrorKind, code byte) {
 		return
 	}
 	s.w.rec.Error(kind, code)
+	s.route.failed(kind, code)
 	s.retry(s.w.runCtx)
 }
 

@@ -32,6 +32,7 @@ type Worker struct {
 	// holding stops sessions that drop from reconnecting (see Hold).
 	holding   atomic.Bool
 	tls       *tls.Config // shared by every connection (see newTLSConfig)
+	endpoints *endpoints  // where sessions dial (endpoints.go)
 	keepalive keepalives
 
 	mu     sync.Mutex // guards agents and dispatchStart
@@ -64,6 +65,11 @@ func New(cfg Config) (*Worker, error) {
 		acks: newTasks(),
 	}
 	w.tls = w.newTLSConfig()
+	eps, err := newEndpoints(cfg.Target, cfg.ServerName, w.tls, cfg.Resolve)
+	if err != nil {
+		return nil, err
+	}
+	w.endpoints = eps
 	w.runCtx, w.cancel = context.WithCancel(context.Background())
 	w.disp = newDispatcher(w)
 	for i := range cfg.Services {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 )
@@ -24,6 +25,7 @@ type Broker struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	closed    atomic.Bool // set by Close: peers stop forwarding to it
 }
 
 // Start validates cfg (zero fields take their defaults), binds the listener
@@ -121,6 +123,7 @@ func (b *Broker) Addr() string {
 // first result.
 func (b *Broker) Close() error {
 	b.closeOnce.Do(func() {
+		b.closed.Store(true)
 		b.stop() // registry calls end, so connections waiting on them close
 		b.closeErr = b.srv.Close()
 	})

@@ -23,7 +23,8 @@ func FuzzParse(f *testing.F) {
 		"generic://[::1]:8883?alpn=mqtt,x&publish_rate=5", "aws-iot://auto?region=eu-west-1&port=443&jitp=true",
 		"aws-iot://auto:443", "mosquitto://h?connect_budget=NaN", "mosquitto://h?publish_rate=%2BInf", "mosquitto://h?alpn=,",
 		"mosquitto://h?keepalive_min=-1s", "mosquitto://h?keepalive_max=9223372036s", "mosquitto://h?qos_max=-0",
-		"mosquitto://h:0", "mosquitto://[::1%25eth0]:1", "mosquitto://h?ca=/dev/zero"} {
+		"mosquitto://h:0", "mosquitto://[::1%25eth0]:1", "mosquitto://h?ca=/dev/zero",
+		"mosquitto://127.0.0.1:18883,127.0.0.1:18884", "127.0.0.1:1,[::1]:2", "mosquitto://a,,b?sni=x", "aws-iot://10.0.0.1,10.0.0.2:443?sni=x"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
@@ -111,10 +112,16 @@ func addressProblem(tg Target) string {
 			return fmt.Sprintf("discovery with address %q, port %d", tg.Address, tg.Discover.Port)
 		}
 	default:
-		host, port, err := net.SplitHostPort(tg.Address)
-		n, perr := strconv.Atoi(port)
-		if err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
-			return fmt.Sprintf("address %q", tg.Address)
+		eps := tg.Endpoints()
+		if len(eps) < 1 || len(eps) > MaxEndpoints {
+			return fmt.Sprintf("%d endpoints in %q", len(eps), tg.Address)
+		}
+		for _, ep := range eps {
+			host, port, err := net.SplitHostPort(ep)
+			n, perr := strconv.Atoi(port)
+			if err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+				return fmt.Sprintf("endpoint %q of address %q", ep, tg.Address)
+			}
 		}
 	}
 	return ""

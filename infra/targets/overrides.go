@@ -144,7 +144,8 @@ func (t Target) apply(o Overrides) Target {
 	setIf(&p.KeepaliveMax, o.KeepaliveMax)
 	setIf(&t.JITP, o.JITP)
 	t = t.applyDiscovery(o)
-	on443 := strings.HasSuffix(t.Address, ":443") || (t.Discover != nil && t.Discover.Port == 443)
+	on443 := slices.ContainsFunc(t.Endpoints(), func(e string) bool { return strings.HasSuffix(e, ":443") }) ||
+		(t.Discover != nil && t.Discover.Port == 443)
 	if p.Name == AWSIoT && o.ALPN == nil && on443 {
 		p.ALPN = []string{ALPNAWSIoT} // AWS IoT takes MQTT with a certificate on 443 only with this ALPN
 	}
@@ -198,7 +199,7 @@ func (t Target) check() error {
 	if d := t.Discover; d != nil && (d.Port < 1 || d.Port > 65535) {
 		errs = append(errs, fmt.Errorf("port %d: allowed 1..65535 (AWS IoT: 8883, or 443)", d.Port))
 	}
-	if p.SNI == SNIAlways && !p.Embedded() && net.ParseIP(t.TLSServerName()) != nil {
+	if p.SNI == SNIAlways && !p.Embedded() && slices.ContainsFunc(t.serverNames(), func(n string) bool { return net.ParseIP(n) != nil }) {
 		errs = append(errs, fmt.Errorf("profile %s sends SNI always: give the broker's host name (sni=NAME) when the address is an IP", p.Name))
 	}
 	return errors.Join(errs...)

@@ -19,11 +19,14 @@ import (
 // Target is one broker to drive: a profile (with any overrides applied) at
 // an address.
 type Target struct {
-	Name       string  // the named target, else the profile name
-	Profile    Profile // limits and defaults, overrides applied
-	Address    string  // host:port; empty for the embedded broker (mqherd picks a loopback port)
-	ServerName string  // TLS server name (SNI and verification); empty: the host of Address
-	CAFile     string  // PEM of the CA that signed the broker's certificate; empty: the PKI's root (Amazon Root CA 1 for AWS's endpoints)
+	Name    string  // the named target, else the profile name
+	Profile Profile // limits and defaults, overrides applied
+	// Address is host:port, or several separated by commas (the nodes of
+	// a cluster: Endpoints); empty for the embedded broker (mqherd picks
+	// a loopback port). A host name stands for every address it resolves to.
+	Address    string
+	ServerName string // TLS server name (SNI and verification); empty: each endpoint's host
+	CAFile     string // PEM of the CA that signed the broker's certificate; empty: the PKI's root (Amazon Root CA 1 for AWS's endpoints)
 	// JITP says the broker provisions certificates just in time (aws-iot
 	// ?jitp=true): it drops each new agent's first connect, which the
 	// workers count apart.
@@ -78,6 +81,8 @@ func EmbeddedTarget() Target {
 //	host:port                    a generic MQTT v5 broker
 //	PROFILE://host[:port][?k=v]  a broker of a built-in profile; the port
 //	                             defaults to the profile's
+//	PROFILE://h1[:p1],h2[:p2]... several endpoints of one broker (the nodes
+//	                             of a cluster), at most MaxEndpoints
 //
 // Parameters (URL query) override the profile: sni, alpn (comma-separated),
 // ca (a PEM file), qos_max, publish_rate, connect_budget, keepalive_min,
@@ -90,17 +95,14 @@ func Parse(text string) (Target, error) {
 		return EmbeddedTarget(), nil
 	}
 	if !strings.Contains(text, "://") {
-		if _, _, err := net.SplitHostPort(text); err != nil {
+		first, _, _ := strings.Cut(text, ",")
+		if _, _, err := net.SplitHostPort(first); err != nil {
 			return Target{}, fmt.Errorf("target %q: neither a URL (PROFILE://host:port) nor host:port, nor a named target; profiles: %s",
 				text, strings.Join(ProfileNames(), ", "))
 		}
 		text = Generic + "://" + text
 	}
-	u, err := url.Parse(text)
-	if err != nil {
-		return Target{}, fmt.Errorf("target %q: %w", text, err)
-	}
-	t, err := fromURL(u)
+	t, err := fromText(text)
 	if err == nil {
 		err = t.check()
 	}
@@ -110,18 +112,36 @@ func Parse(text string) (Target, error) {
 	return t, nil
 }
 
+// fromText builds a target from PROFILE://host[:port][,host[:port]...][?k=v].
+func fromText(text string) (Target, error) {
+	first, more := splitEndpoints(text)
+	u, err := url.Parse(first)
+	if err != nil {
+		return Target{}, err
+	}
+	t, err := fromURL(u)
+	if err != nil {
+		return Target{}, err
+	}
+	return addEndpoints(t, more)
+}
+
 // parseUnchecked is Parse without the final check, for a targets file
 // whose fields may still complete the URL (sni for an IP address).
 func parseUnchecked(text string) (Target, error) {
-	u, err := url.Parse(text)
-	if err != nil || !strings.Contains(text, "://") {
+	if first, _ := splitEndpoints(text); !strings.Contains(text, "://") || !parses(first) {
 		return Parse(text)
 	}
-	t, err := fromURL(u)
+	t, err := fromText(text)
 	if err != nil {
 		return Target{}, fmt.Errorf("target %q: %w", text, err)
 	}
 	return t, nil
+}
+
+func parses(text string) bool {
+	_, err := url.Parse(text)
+	return err == nil
 }
 
 // fromURL builds a target from a parsed URL.
@@ -199,22 +219,31 @@ func nameChars(s string) bool {
 	}) < 0
 }
 
-// Host returns the host part of the address.
+// Host returns the host part of the address (of its first endpoint).
 func (t Target) Host() string {
-	host, _, err := net.SplitHostPort(t.Address)
+	first, _, _ := strings.Cut(t.Address, ",")
+	host, _, err := net.SplitHostPort(first)
 	if err != nil {
-		return t.Address
+		return first
 	}
 	return host
 }
 
 // TLSServerName is the name the workers send (SNI) and verify: the
-// server name given, else the host of the address.
+// server name given, else the host of the address. For endpoints of
+// different hosts with no server name given it is empty: each endpoint is
+// then verified against its own host.
 func (t Target) TLSServerName() string {
-	if t.ServerName != "" {
+	names := t.serverNames()
+	if t.ServerName != "" || len(names) == 0 {
 		return t.ServerName
 	}
-	return t.Host()
+	for _, n := range names[1:] {
+		if n != names[0] {
+			return ""
+		}
+	}
+	return names[0]
 }
 
 // maxCABytes bounds a CA bundle file (a few certificates take a few KB).

@@ -15,6 +15,8 @@ import (
 type Decoded struct {
 	Snapshot *Snapshot
 	hists    [NumMetrics]*hdr.PackedHistogram // nil: no samples
+	// endpointHists are the endpoints' connect histograms (absent: none).
+	endpointHists map[string]*hdr.PackedHistogram
 }
 
 // DecodeHistograms decodes every histogram of s. It fails, and nothing of s
@@ -38,7 +40,29 @@ func DecodeHistograms(s *Snapshot) (*Decoded, error) {
 			d.hists[m] = p
 		}
 	}
-	return d, nil
+	return d, d.decodeEndpoints()
+}
+
+// decodeEndpoints decodes the endpoints' connect histograms.
+func (d *Decoded) decodeEndpoints() error {
+	s := d.Snapshot
+	for label, e := range s.Endpoints {
+		if len(e.Connect) == 0 {
+			continue
+		}
+		p, err := hdr.DecodePacked(e.Connect)
+		if err == nil {
+			err = checkTotal(p)
+		}
+		if err != nil {
+			return fmt.Errorf("snapshot %s/%d endpoint %q histogram: %w", s.Worker, s.Seq, label, err)
+		}
+		if d.endpointHists == nil {
+			d.endpointHists = map[string]*hdr.PackedHistogram{}
+		}
+		d.endpointHists[label] = p
+	}
+	return nil
 }
 
 // checkTotal refuses a histogram whose bucket counts sum past MaxDelta
@@ -75,4 +99,5 @@ func (t *Totals) AddDecoded(d *Decoded) {
 		}
 		p.MergeInto(t.Histograms[m]) // values beyond the range are dropped, as Merge does
 	}
+	t.addEndpoints(d)
 }

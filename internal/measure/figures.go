@@ -40,6 +40,12 @@ type Figures struct {
 	// phase during which agents were connected: the availability seen.
 	ConnectedAgentSecondsPct float64                `json:"connected_agent_seconds_pct"`
 	LatencyMs                map[string]Percentiles `json:"latency_ms"`
+	// EndpointChanges counts agents' connects at another endpoint than
+	// their previous working session's (failovers); Endpoints break
+	// connects, connect errors and losses, and connect latency down by
+	// broker endpoint. Both absent from runs that recorded no endpoint.
+	EndpointChanges int64         `json:"endpoint_changes,omitempty"`
+	Endpoints       []EndpointRow `json:"endpoints,omitempty"`
 }
 
 // WorkerRow is one worker's part of a run: its state, its agents, its
@@ -77,6 +83,7 @@ func totalsFigures(t *Totals, agents int) Figures {
 	for _, m := range Metrics() {
 		f.LatencyMs[m.String()] = t.Percentiles(m)
 	}
+	f.Endpoints, f.EndpointChanges = endpointRows(t)
 	return f
 }
 

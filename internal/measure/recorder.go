@@ -17,6 +17,8 @@ type Recorder struct {
 	counts [NumCounters]atomic.Int64
 	errs   [NumErrorKinds][256]atomic.Int64
 	gauges [NumGauges]atomic.Int64
+	// endpoints are the measurements by broker endpoint.
+	endpoints endpointRecorder
 
 	// Swap state, owned by the single caller of Swap.
 	seq        uint64
@@ -71,6 +73,11 @@ func (r *Recorder) Swap(now time.Time) (*Snapshot, error) {
 	}
 	r.last = now
 	r.swapCounts(s)
+	eps, err := r.endpoints.swap()
+	if err != nil {
+		return nil, err
+	}
+	s.Endpoints = eps
 	for m, set := range r.hists {
 		h := NewHistogram()
 		set.drainInto(h)

@@ -38,6 +38,9 @@ type Snapshot struct {
 	Gauges     map[string]int64         `json:"gauges,omitempty"`     // readings at End
 	Errors     map[string]int64         `json:"errors,omitempty"`     // deltas by ErrorKey
 	Histograms map[string]HistogramText `json:"histograms,omitempty"` // metric -> HdrHistogram V2 compressed
+	// Endpoints are the measurements by broker endpoint (optional: see
+	// EndpointDelta), at most MaxEndpoints labels and OtherEndpoint.
+	Endpoints map[string]EndpointDelta `json:"endpoints,omitempty"`
 	// Raw are the bytes DecodeSnapshot decoded this snapshot from (not a
 	// copy), so that a writer can keep what it received; nil for a
 	// snapshot built here. Encode does not use them.
@@ -108,6 +111,7 @@ func (s *Snapshot) check() error {
 			errs = append(errs, fmt.Errorf("snapshot histogram %q unknown", k))
 		}
 	}
+	errs = append(errs, checkEndpoints(s.Endpoints))
 	return errors.Join(errs...)
 }
 

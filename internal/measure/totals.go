@@ -12,6 +12,8 @@ type Totals struct {
 	Errors     map[string]int64
 	Gauges     map[string]int64
 	Histograms [NumMetrics]*hdr.Histogram
+	// Endpoints are the measurements by broker endpoint (nil: none).
+	Endpoints map[string]*EndpointTotals
 }
 
 // NewTotals returns empty totals. Histograms are allocated on first use
@@ -50,6 +52,13 @@ func (t *Totals) Reset() {
 	for _, h := range t.Histograms {
 		if h != nil && h.TotalCount() > 0 {
 			h.Reset()
+		}
+	}
+	for _, e := range t.Endpoints {
+		e.Connects, e.Changes = 0, 0
+		clear(e.Errors)
+		if e.Connect != nil && e.Connect.TotalCount() > 0 {
+			e.Connect.Reset()
 		}
 	}
 }

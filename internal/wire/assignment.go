@@ -54,7 +54,7 @@ type Assign struct {
 	RunID      string `json:"run_id"`
 	Worker     string `json:"worker"`
 	Scenario   []byte `json:"scenario"` // scenario YAML, every default filled in
-	Target     string `json:"target"`   // broker host:port
+	Target     string `json:"target"`   // broker host:port, or several separated by commas (a worker before them refuses a list)
 	ServerName string `json:"server_name"`
 	Agents     Range  `json:"agents"`
 	Services   int    `json:"services"`
