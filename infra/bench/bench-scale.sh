@@ -34,6 +34,7 @@ PER_PROCESS_MAX=19000
 MQHERD=bin/mqherd
 PEERS_BIN=$PWD/bin/peers
 PIDS=()
+GROUPS_STARTED=() # process groups we made (setsid): a tsung script and its Erlang VM
 WORK=$(mktemp -d /tmp/mqherd-bench-scale.XXXXXX)
 chmod 700 "$WORK"
 
@@ -42,7 +43,9 @@ say() { echo "== $(date +%H:%M:%S) $*"; }
 cleanup() {
 	local pid
 	touch "$WORK/stop"
+	for pid in "${GROUPS_STARTED[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
 	for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+	for pid in "${GROUPS_STARTED[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
 	rm -rf "$WORK/pki" "$WORK/cluster.key" "$WORK"/mosq*
 	echo "bench-scale: work files in $WORK (keys removed)"
 }
@@ -163,11 +166,12 @@ progress() {
 	return 0
 }
 
-# watchdog stops PIDs $2... by PID if they still run after $1 s (a client
+# watchdog (for tool $1) stops PIDs $3... by PID (or their process group,
+# when they lead one) if they still run after $2 s (a client
 # that never connects keeps mqtt-benchmark waiting for ever); it returns at once.
 watchdog() {
-	local limit=$1
-	shift
+	local name=$1 limit=$2
+	shift 2
 	(
 		for _ in $(seq 1 "$limit"); do
 			alive=0
@@ -176,7 +180,8 @@ watchdog() {
 			sleep 1
 		done
 		echo "bench-scale: still running after $limit s: stopping $*"
-		for p in "$@"; do kill -TERM "$p" 2>/dev/null || true; done
+		echo "$limit" > "$WORK/$name.stopped"
+		for p in "$@"; do kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true; done
 	) &
 	started watchdog "$!"
 }
@@ -236,7 +241,7 @@ run_mqtt_benchmark() {
 		pids+=("$!")
 		started mqtt-benchmark "$!"
 	done
-	watchdog $(( ramp + WALL + 300 )) "${pids[@]}"
+	watchdog mqtt-benchmark $(( ramp + WALL + 300 )) "${pids[@]}"
 	for i in "${!pids[@]}"; do
 		rc=0
 		wait "${pids[$i]}" || rc=$?
@@ -244,6 +249,14 @@ run_mqtt_benchmark() {
 	done
 	python3 - "$WORK" "$start" "$(date +%s.%N)" "$AGENTS" "$K" "$MQTT_BENCHMARK_VERSION" > "$WORK/mqtt-benchmark.json" <<'PY'
 import json, sys
+import os
+def stopped_note(work, tool):
+    try:
+        limit = open(f"{work}/{tool}.stopped").read().strip()
+    except OSError:
+        return ""
+    return (f"; NOT FINISHED: stopped by the script's time bound after {limit} s, so its own "
+            f"results (messages, latency) are missing or partial")
 work, start, end, agents, k, ver = sys.argv[1:]
 succ = fail = 0
 means = []
@@ -256,7 +269,8 @@ for i in range(int(k)):
 note = (f"MQTT 3.1.1 (paho.mqtt.golang), clean sessions, one client certificate shared by every client "
         f"(agent-000000's), publish only (no subscriber, no job/completion): latency is publish to PUBACK, "
         f"mean {sum(means)/max(1,len(means)):.2f} ms, no percentiles; {fail:,} publishes failed; "
-        f"RSS idle n/a: its clients publish as soon as they connect")
+        f"RSS idle n/a: its clients publish as soon as they connect"
+        + stopped_note(work, "mqtt-benchmark"))
 print(json.dumps({"tool": "mqtt-benchmark", "label": f"mqtt-benchmark {ver}", "agents": int(agents),
                   "start": float(start), "end": float(end), "messages": succ, "failures": fail, "note": note}))
 PY
@@ -333,11 +347,12 @@ run_tsung() {
 		first=$((first + n))
 		(cd "$WORK/tsung$i" && ERL_EPMD_PORT=$EPMD_PORT ERL_CRASH_DUMP=$WORK/tsung$i/erl_crash.dump \
 			ERL_ZFLAGS="-kernel inet_dist_use_interface {127,0,0,1}" \
-			exec tsung -f "$WORK/tsung$i/tsung.xml" -l "$WORK/tsung$i/log" -i "$i" -n start) > "$WORK/tsung$i.out" 2>&1 &
+			exec setsid tsung -f "$WORK/tsung$i/tsung.xml" -l "$WORK/tsung$i/log" -i "$i" -n start) > "$WORK/tsung$i.out" 2>&1 &
 		pids+=("$!")
-		started tsung+ "$!" # the tsung script and its Erlang VM
+		GROUPS_STARTED+=("$!") # its own process group: the script and its Erlang VM stop together
+		started tsung+ "$!"
 	done
-	watchdog $(( AGENTS / CONNECT_RATE + WALL + 300 )) "${pids[@]}"
+	watchdog tsung $(( AGENTS / CONNECT_RATE + WALL + 300 )) "${pids[@]}"
 	for i in "${!pids[@]}"; do
 		rc=0
 		wait "${pids[$i]}" || rc=$?
@@ -345,6 +360,14 @@ run_tsung() {
 	done
 	python3 - "$WORK" "$start" "$(date +%s.%N)" "$AGENTS" "$K" "$(dpkg-query -W -f '${Version}' tsung)" > "$WORK/tsung.json" <<'PY'
 import glob, json, sys
+import os
+def stopped_note(work, tool):
+    try:
+        limit = open(f"{work}/{tool}.stopped").read().strip()
+    except OSError:
+        return ""
+    return (f"; NOT FINISHED: stopped by the script's time bound after {limit} s, so its own "
+            f"results (messages, latency) are missing or partial")
 work, start, end, agents, k, ver = sys.argv[1:]
 msgs, errors, n_lat, sum_lat, peak = 0, {}, 0, 0.0, {}
 for i in range(int(k)):
@@ -368,7 +391,7 @@ means = [sum_lat / n_lat] if n_lat else []
 note = (f"MQTT 3.1 (tsung's ts_mqtt), clean sessions, one client certificate per agent from mqherd's PKI, "
         f"publish only (no subscriber, no job/completion): latency is publish to PUBACK, mean "
         f"{sum(means)/max(1,len(means)):.2f} ms, no percentiles; errors {errors or 'none'}; "
-        f"RSS idle n/a: its users publish as they arrive")
+        f"RSS idle n/a: its users publish as they arrive" + stopped_note(work, "tsung"))
 print(json.dumps({"tool": "tsung", "label": f"tsung {ver}", "agents": int(agents), "start": float(start),
                   "held": sum(peak.values()),  # tsung's own gauge, sampled every 10 s
                   "end": float(end), "messages": msgs, "note": note}))
