@@ -17,7 +17,7 @@
 #   AGENTS=100000  K=6 (brokers and workers; each holds AGENTS/K <= 19,000:
 #   the open-files hard limit is 20,000 per process)  RATE=6000 (msg/s)
 #   DURATION=1h (simulated; wall = DURATION/speedup)  CONNECT_RATE=500
-#   IN_FLIGHT=50  PEERS="mqtt-benchmark tsung"  OUT=bin/bench-scale
+#   IN_FLIGHT=50  PEERS="mqtt-benchmark tsung"  PEER_GRACE=300  OUT=bin/bench-scale
 # A quick check: AGENTS=5000 K=1 DURATION=10m PEERS=mqtt-benchmark
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,6 +28,7 @@ DURATION=${DURATION:-1h}
 CONNECT_RATE=${CONNECT_RATE:-500}
 IN_FLIGHT=${IN_FLIGHT:-50}
 PEERS=${PEERS:-mqtt-benchmark tsung}
+PEER_GRACE=${PEER_GRACE:-300} # s a peer may run past its ramp and busy hour before it is stopped
 OUT=${OUT:-bin/bench-scale}
 MQTT_BENCHMARK_VERSION=v0.2.0 # github.com/krylovsk/mqtt-benchmark, pinned
 PER_PROCESS_MAX=19000
@@ -241,7 +242,7 @@ run_mqtt_benchmark() {
 		pids+=("$!")
 		started mqtt-benchmark "$!"
 	done
-	watchdog mqtt-benchmark $(( ramp + WALL + 300 )) "${pids[@]}"
+	watchdog mqtt-benchmark $(( ramp + WALL + PEER_GRACE )) "${pids[@]}"
 	for i in "${!pids[@]}"; do
 		rc=0
 		wait "${pids[$i]}" || rc=$?
@@ -352,7 +353,7 @@ run_tsung() {
 		GROUPS_STARTED+=("$!") # its own process group: the script and its Erlang VM stop together
 		started tsung+ "$!"
 	done
-	watchdog tsung $(( AGENTS / CONNECT_RATE + WALL + 300 )) "${pids[@]}"
+	watchdog tsung $(( AGENTS / CONNECT_RATE + WALL + PEER_GRACE )) "${pids[@]}"
 	for i in "${!pids[@]}"; do
 		rc=0
 		wait "${pids[$i]}" || rc=$?
