@@ -16,25 +16,25 @@ type Figures struct {
 	Source        string  // where the figures come from
 }
 
-// MeasuredFigures returns the figures of the last full `make bench-scale`
-// (BENCHMARKS.md, "bench-scale"): 100,000 agents over 6 worker processes and
-// 6 mosquittos on one 2-vCPU machine, the study's busy hour at 6,000 msg/s.
-// Harness CPU there is the coordinator's and workers' utime+stime, so the
-// per-worker figures are slight upper bounds.
+// MeasuredFigures returns the figures of the last `make bench-scale`
+// (BENCHMARKS.md, issue 14), the study's busy hour at 6,000 msg/s. Harness
+// CPU there is the coordinator's and workers' utime+stime, measured on a
+// machine shared with other work, so the figures are upper bounds.
 func MeasuredFigures() Figures {
 	return Figures{
 		AgentRSSKiB:   measuredAgentRSSKiB,
 		CPUPerConnect: measuredCPUPerConnect,
 		CPUPerMessage: measuredCPUPerMessage,
-		Source:        "BENCHMARKS.md, bench-scale (100,000 agents, 6,000 msg/s)",
+		Source:        "BENCHMARKS.md, issue 14, make bench-scale",
 	}
 }
 
-// The figures of the last full bench-scale (BENCHMARKS.md, "bench-scale").
+// The figures of the last bench-scale (BENCHMARKS.md, issue 14): 15,000
+// agents in one worker process on a loaded 2-vCPU machine.
 const (
-	measuredAgentRSSKiB   = 60.0   // harness RSS per agent at its peak in the busy hour
-	measuredCPUPerConnect = 1.1e-3 // harness CPU per connect over the ramp
-	measuredCPUPerMessage = 0.15e-3
+	measuredAgentRSSKiB   = 44.0    // harness RSS per agent at its peak in the busy hour
+	measuredCPUPerConnect = 2.59e-3 // harness CPU per connect over the ramp
+	measuredCPUPerMessage = 0.267e-3
 )
 
 // Validate says what is wrong with figures that cannot size anything.
