@@ -203,7 +203,8 @@ scenario() {
 }
 
 run_mqherd() {
-	local i cport targets="" pid log=$WORK/coordinator.out rc=0
+	local i w cport targets="" pid log=$WORK/coordinator.out rc=0
+	WORKER_PIDS=()
 	for i in $(seq 0 $((K - 1))); do targets+="${targets:+,}127.0.0.1:${PORTS[$i]}"; done
 	cport=$(free_port)
 	"$MQHERD" keygen --out "$WORK/cluster.key" > /dev/null
@@ -219,10 +220,17 @@ run_mqherd() {
 		"$MQHERD" worker --join "127.0.0.1:$cport" --cluster-key-file "$WORK/cluster.key" --name "w$i" \
 			--listen 127.0.0.1:0 --out "$OUT/mqherd-partial" > "$WORK/worker$i.out" 2>&1 &
 		started worker "$!"
+		WORKER_PIDS+=("$!")
 	done
 	echo "mqherd $OUT/mqherd" >> "$WORK/tools.tsv"
 	progress "$pid" "$log" $(( AGENTS / CONNECT_RATE * 3 + WALL + 600 )) || rc=1
 	wait "$pid" || rc=$?
+	# workers exit by themselves once the run is over; one that waits for a
+	# lost coordinator is stopped after 90 s (it must not run beside the peers)
+	for w in "${WORKER_PIDS[@]}"; do
+		for _ in $(seq 1 90); do kill -0 "$w" 2>/dev/null || break; sleep 1; done
+		stop_pid "$w"
+	done
 	sed -n '/^run  /,$p' "$log"
 	[ "$rc" = 0 ] || { tail -30 "$log"; echo "bench-scale: mqherd coordinator exit $rc"; }
 	return "$rc"
