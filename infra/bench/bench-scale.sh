@@ -317,7 +317,6 @@ tsung_config() {
   </load>
   <options>
     <option name="file_server" id="agents" value="$dir/agents.csv"/>
-    <option name="ports_range" min="1025" max="65000"/>
   </options>
   <sessions>
     <session name="agent" probability="100" type="ts_mqtt">
