@@ -23,6 +23,16 @@ bench: ## Go benchmarks, then the table of figures for BENCHMARKS.md
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./... | tee $(BIN)/bench.txt
 	@sh infra/bench/table.sh $(BIN)/bench.txt
 
+# The harness at scale (infra/bench/bench-scale.sh): K mosquittos, a
+# coordinator and K worker processes holding AGENTS agents through the
+# study's busy hour, then the peers (mqtt-benchmark, tsung) on the same
+# brokers; one table. Not run by CI. A quick check:
+# make bench-scale AGENTS=5000 K=1 DURATION=10m PEERS=mqtt-benchmark
+.PHONY: bench-scale
+
+bench-scale: ## 100,000 agents over K=6 mosquittos and workers, the busy hour at 6,000 msg/s, and the peers: one table (AGENTS, K, DURATION, PEERS)
+	bash infra/bench/bench-scale.sh
+
 # Every Fuzz* target of the repository, found by `go test -list` (a new one
 # is run without touching this file), one after another; a failing input is
 # written to the package's testdata/fuzz/ and the list of failures ends the

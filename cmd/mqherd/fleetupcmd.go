@@ -135,6 +135,7 @@ func fleetRun(fs *flag.FlagSet, cfg *ec2fleet.Config) error {
 	}
 	cfg.Agents = sc.Agents
 	cfg.MsgsPerSec = sc.Profile(sc.Basis).Total.BusyMsgsPerSec * sc.Speedup // the busy hour: an upper bound of the run's rate
+	cfg.ConnectsPerSec = sc.Run.ConnectRate
 	fs.Visit(func(f *flag.Flag) {
 		if slices.Contains(fleetRunFlags, f.Name) {
 			cfg.CoordinatorArgs = append(cfg.CoordinatorArgs, "--"+f.Name, f.Value.String())

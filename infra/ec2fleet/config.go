@@ -16,6 +16,7 @@ type Config struct {
 	Workers                 int           // worker instances; 0: sized from Agents (see Size)
 	Agents                  int           // the scenario's agent count, for sizing and source addresses
 	MsgsPerSec              float64       // the run's message rate (busy hour x speedup), for sizing
+	ConnectsPerSec          float64       // the scenario's connect rate for the whole fleet, for sizing
 	BrokerAddrs             int           // distinct broker addresses the agents connect to (1)
 	InstanceType            string        // worker instance type, e.g. c5.2xlarge
 	CoordinatorInstanceType string        // "" : InstanceType

@@ -86,38 +86,61 @@ func TestCostSoFar(t *testing.T) {
 func TestSize(t *testing.T) {
 	c5x2 := InstanceInfo{Type: "c5.2xlarge", VCPUs: 8, MemoryMiB: 16384, IPv4PerENI: 15}
 	c5x := InstanceInfo{Type: "c5.xlarge", VCPUs: 4, MemoryMiB: 8192, IPv4PerENI: 15}
-	tiny := InstanceInfo{Type: "t3.nano", VCPUs: 2, MemoryMiB: 512, IPv4PerENI: 2}
+	c5l := InstanceInfo{Type: "c5.large", VCPUs: 2, MemoryMiB: 4096, IPv4PerENI: 10}
 	fewIPs := InstanceInfo{Type: "x.big", VCPUs: 64, MemoryMiB: 262144, IPv4PerENI: 2}
+	f := Figures{AgentRSSKiB: 50, CPUPerConnect: 1e-3, CPUPerMessage: 0.2e-3}
+	study := Load{Agents: 500000, MsgsPerSec: 6000, ConnectsPerSec: 500, BrokerAddrs: 1}
+	with := func(l Load, edit func(*Load)) Load { edit(&l); return l }
 	cases := []struct {
-		agents      int
-		msgs        float64
+		name        string
+		load        Load
 		info        InstanceInfo
-		brokers     int
+		f           Figures
 		wantWorkers int
 		wantBound   string
 	}{
-		// (16384*0.75-512) MiB * 1024 / (21.12 KiB * 2) = 285,478 agents per worker
-		{500000, 6000, c5x2, 1, 2, "memory"},
-		// the study's busy hour at x60: 360,000 msg/s; 8 x 0.5 / (0.72 x 0.6 ms) = 9,259 agents per worker
-		{500000, 360000, c5x2, 1, 55, "cpu"},
-		// (8192*0.75-512)*1024/42.24 = 136,533 per worker
-		{500000, 6000, c5x, 1, 4, "memory"},
-		{1000, 0, c5x, 1, 1, "memory"},
+		// (16384 x 0.75 - 512) MiB x 1024 / 50 KiB = 241,172 agents per worker
+		{"study on c5.2xlarge", study, c5x2, f, 3, "memory"},
+		// (8192 x 0.75 - 512) x 1024 / 50 = 115,343
+		{"study on c5.xlarge", study, c5x, f, 5, "memory"},
+		// twice the RSS per agent: 120,586 per worker
+		{"a heavier agent", study, c5x2, Figures{100, 1e-3, 0.2e-3, ""}, 5, "memory"},
+		// x60: 360,000 msg/s = 0.72 per agent x 0.2 ms; 8 x 0.5 / 1.44e-4 = 27,777 per worker
+		{"busy hour x60", with(study, func(l *Load) { l.MsgsPerSec = 360000 }), c5x2, f, 19, "cpu"},
+		// the ramp: 5,000 connects/s over 10,000 agents = 0.5 x 1 ms; 2 x 0.5 / 5e-4 = 2,000 per worker
+		{"a connect storm", Load{Agents: 10000, ConnectsPerSec: 5000, BrokerAddrs: 1}, c5l, f, 5, "cpu"},
+		// connects and messages do not add up (the ramp comes before the run): the larger counts
+		{"connects below messages", with(study, func(l *Load) { l.MsgsPerSec, l.ConnectsPerSec = 360000, 1000 }), c5x2, f, 19, "cpu"},
+		{"an idle fleet", Load{Agents: 1000, BrokerAddrs: 1}, c5x, f, 1, "memory"},
 		// 2 addresses per interface x 28,000 ports = 56,000 per worker
-		{500000, 6000, fewIPs, 1, 9, "source addresses"},
-		{500000, 6000, fewIPs, 4, 3, "source addresses"}, // 224,000 per worker
+		{"few addresses", study, fewIPs, f, 9, "source addresses"},
+		{"few addresses, 4 broker addresses", with(study, func(l *Load) { l.BrokerAddrs = 4 }), fewIPs, f, 3, "source addresses"},
 	}
 	for _, tc := range cases {
-		s, err := Size(tc.agents, tc.msgs, tc.info, tc.brokers)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s.Workers != tc.wantWorkers || s.Bound != tc.wantBound || s.PerWorker*s.Workers < tc.agents {
-			t.Errorf("%d agents on %s (%d brokers): %+v, want %d workers bound by %s", tc.agents, tc.info.Type, tc.brokers, s, tc.wantWorkers, tc.wantBound)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Size(tc.load, tc.info, tc.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Workers != tc.wantWorkers || s.Bound != tc.wantBound || s.PerWorker*s.Workers < tc.load.Agents {
+				t.Errorf("%d agents on %s: %+v, want %d workers bound by %s", tc.load.Agents, tc.info.Type, s, tc.wantWorkers, tc.wantBound)
+			}
+		})
 	}
-	if _, err := Size(10, 1, tiny, 1); err == nil {
+}
+
+func TestSizeRefuses(t *testing.T) {
+	tiny := InstanceInfo{Type: "t3.nano", VCPUs: 2, MemoryMiB: 512, IPv4PerENI: 2}
+	c5x := InstanceInfo{Type: "c5.xlarge", VCPUs: 4, MemoryMiB: 8192, IPv4PerENI: 15}
+	load := Load{Agents: 10, MsgsPerSec: 1, ConnectsPerSec: 1, BrokerAddrs: 1}
+	if _, err := Size(load, tiny, MeasuredFigures()); err == nil {
 		t.Error("a 512 MiB instance was accepted as a worker")
+	}
+	if _, err := Size(load, c5x, Figures{AgentRSSKiB: 20}); err == nil {
+		t.Error("figures without CPU costs sized a fleet")
+	}
+	if err := MeasuredFigures().Validate(); err != nil {
+		t.Errorf("the measured figures: %v", err)
 	}
 }
 

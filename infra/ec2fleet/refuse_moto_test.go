@@ -89,11 +89,13 @@ func TestFleetRefusedMoto(t *testing.T) {
 	})
 	t.Run("sized from the scenario", func(t *testing.T) {
 		cfg := testConfig(t, "sized")
-		cfg.Workers, cfg.Agents, cfg.MsgsPerSec, cfg.InstanceType, cfg.DryRun = 0, 500000, 6000, "c5.2xlarge", true
+		cfg.Workers, cfg.Agents, cfg.MsgsPerSec, cfg.ConnectsPerSec, cfg.InstanceType, cfg.DryRun = 0, 500000, 6000, 500, "c5.2xlarge", true
 		var out bytes.Buffer
 		res, err := Up(ctx, c, cfg, testPrices, &out)
 		// moto's catalogue: c5.2xlarge has 8 vCPU, 16,384 MiB, 15 addresses per interface
-		if err != nil || res.Sizing == nil || res.Sizing.Workers != 2 || res.Sizing.Bound != "memory" ||
+		want, _ := Size(Load{Agents: 500000, MsgsPerSec: 6000, ConnectsPerSec: 500, BrokerAddrs: 1},
+			InstanceInfo{Type: "c5.2xlarge", VCPUs: 8, MemoryMiB: 16384, IPv4PerENI: 15}, MeasuredFigures())
+		if err != nil || res.Sizing == nil || *res.Sizing != want || want.Workers < 2 ||
 			!strings.Contains(out.String(), "8 vCPU, 16384 MiB, 15 addresses per interface") {
 			t.Fatalf("sizing: %+v %v\n%s", res, err, out.String())
 		}

@@ -108,13 +108,16 @@ func (c *Clients) plan(ctx context.Context, cfg *Config, prices PriceList, w io.
 // size fills workers and agents per worker, from --workers or the figures.
 func (p *plan) size(info InstanceInfo, w io.Writer) error {
 	if p.workers == 0 {
-		s, err := Size(p.cfg.Agents, p.cfg.MsgsPerSec, info, p.cfg.BrokerAddrs)
+		f := MeasuredFigures()
+		s, err := Size(Load{Agents: p.cfg.Agents, MsgsPerSec: p.cfg.MsgsPerSec, ConnectsPerSec: p.cfg.ConnectsPerSec, BrokerAddrs: p.cfg.BrokerAddrs}, info, f)
 		if err != nil {
 			return err
 		}
 		p.sizing, p.workers = &s, s.Workers
-		fmt.Fprintf(w, "sizing: %d agents at %.0f msg/s on %s (%d vCPU, %d MiB, %d addresses per interface): %d agents per worker (bound: %s) -> %d workers\n",
-			p.cfg.Agents, p.cfg.MsgsPerSec, info.Type, info.VCPUs, info.MemoryMiB, info.IPv4PerENI, s.PerWorker, s.Bound, s.Workers)
+		fmt.Fprintf(w, "sizing: %d agents at %.0f msg/s, %.0f connects/s on %s (%d vCPU, %d MiB, %d addresses per interface): %d agents per worker (bound: %s) -> %d workers\n",
+			p.cfg.Agents, p.cfg.MsgsPerSec, p.cfg.ConnectsPerSec, info.Type, info.VCPUs, info.MemoryMiB, info.IPv4PerENI, s.PerWorker, s.Bound, s.Workers)
+		fmt.Fprintf(w, "sizing figures: %.1f KiB RSS per agent, %.2f ms CPU per connect, %.3f ms CPU per message (%s)\n",
+			f.AgentRSSKiB, f.CPUPerConnect*1e3, f.CPUPerMessage*1e3, f.Source)
 	}
 	p.perWorker = (p.cfg.Agents + p.workers - 1) / max(1, p.workers)
 	if p.cfg.Spot && !info.SupportSpot && len(info.Archs) > 0 {
