@@ -2,6 +2,7 @@ package rundir
 
 import (
 	"archive/tar"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -60,7 +61,6 @@ func copyFile(w io.Writer, path string) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
 	_, err = io.Copy(w, f)
-	return err
+	return errors.Join(err, f.Close())
 }
