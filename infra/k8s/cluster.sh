@@ -243,8 +243,8 @@ iptables_clean() {
 			# jumps from the built-in chains into ours
 			$ipt -t $t -S 2>/dev/null | grep -E '^-A (INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING) .*-j (KUBE-|MQHERD-K8S)' |
 				while read -r line; do
-					# shellcheck disable=SC2086
-					$ipt -t $t ${line/-A/-D} 2>/dev/null || true
+					# eval: the rule's --comment "..." holds spaces inside quotes
+					eval "$ipt -t $t ${line/-A/-D}" 2>/dev/null || true
 				done
 			for chain in $($ipt -t $t -S 2>/dev/null | awk '$1 == "-N" && ($2 ~ /^KUBE-/ || $2 == "MQHERD-K8S") {print $2}'); do
 				$ipt -t $t -F "$chain" 2>/dev/null || true
