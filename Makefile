@@ -113,3 +113,11 @@ test-fleet: ## mqherd bootstrap for real in a network namespace (root): 3 worker
 
 test-fleet-aws: ## fleet up (3 workers), status, down, refusals and dry run through the real SDK against moto on 127.0.0.1
 	MQHERD_MOTO=1 $(GO) test -count=1 -v -run 'Moto' ./infra/ec2fleet/
+
+# Kubernetes (infra/helm/mqherd, infra/k8s/): a real one-node v1.36 cluster
+# on 127.0.0.1 built from the k8s.io/kubernetes module (bin/k8s, a throwaway
+# module: mqherd's go.mod never sees Kubernetes), helm into bin/.
+.PHONY: test-k8s
+
+test-k8s: ## the Helm chart on a real one-node Kubernetes (root; builds k8s and helm, apt-installs etcd-server and CNI plugins): lint, key only in Secrets, server-side dry runs, a run of 3 workers with one pod deleted mid-run; undoes every host change
+	MQHERD_IMAGE=$(MQHERD_IMAGE) bash infra/k8s/test-k8s.sh

@@ -56,12 +56,13 @@ func Prepare(ctx context.Context, cfg ClusterConfig) (*ClusterRun, error) {
 // newClusterRun is a run of plan over the workers of caps (the plan's
 // order), sending through send.
 func newClusterRun(cfg ClusterConfig, plan []wire.Assignment, caps []Capacity, send func(string, []byte) error) *ClusterRun {
-	c := &ClusterRun{cfg: cfg, plan: plan, remotes: map[string]*remote{}, owned: map[string][]wire.Range{},
+	c := &ClusterRun{cfg: cfg, send: send, plan: plan, remotes: map[string]*remote{}, owned: map[string][]wire.Range{},
 		capacity: map[string]int{}, ledgers: map[string]ledger{}, suspect: map[string]*time.Timer{},
-		handed: map[string][]wire.Job{}, dismissed: map[string]time.Time{}}
+		handed: map[string][]wire.Job{}, dismissed: map[string]time.Time{}, boots: map[string]string{}, replaced: map[string]string{}}
 	for i, a := range plan {
 		c.remotes[a.Worker] = newRemote(a.Worker, cfg.RunID, send)
 		c.owned[a.Worker], c.capacity[a.Worker] = []wire.Range{a.Agents}, caps[i].Agents
+		c.boots[a.Worker] = caps[i].Boot
 	}
 	return c
 }
@@ -126,7 +127,7 @@ func aliveWorkers(n *cluster.Node) []Capacity {
 	var caps []Capacity
 	for _, m := range n.Members() {
 		if m.Alive && m.Meta.Role == cluster.RoleWorker && m.Meta.Version == wire.Version && m.Meta.Capacity > 0 {
-			caps = append(caps, Capacity{Name: m.Name, Agents: m.Meta.Capacity})
+			caps = append(caps, Capacity{Name: m.Name, Agents: m.Meta.Capacity, Boot: m.Meta.Boot})
 		}
 	}
 	sort.Slice(caps, func(i, j int) bool { return caps[i].Name < caps[j].Name })
@@ -148,9 +149,11 @@ func names(caps []Capacity) string {
 // and the cluster layer's state while the run goes.
 type ClusterRun struct {
 	cfg     ClusterConfig
+	send    func(to string, msg []byte) error // cfg.Node.Send, or a test's
 	plan    []wire.Assignment
 	g       *aggregator
 	remotes map[string]*remote // fixed by Prepare
+	boots   map[string]string  // each planned worker's incarnation (Meta.Boot); fixed by Prepare
 
 	mu        sync.Mutex              // guards the fields below
 	owned     map[string][]wire.Range // agents each worker owns now
@@ -160,6 +163,7 @@ type ClusterRun struct {
 	handed    map[string][]wire.Job   // a lost worker's jobs inherited by survivors
 	dismissed map[string]time.Time    // last dismissal attempt per lost worker
 	suspect   map[string]*time.Timer  // grace timers of workers memberlist lost
+	replaced  map[string]string       // the newest other incarnation seen per worker name
 }
 
 // assignTimeout bounds the wait for every worker's acknowledgement.
@@ -177,7 +181,7 @@ func (c *ClusterRun) assignAll(ctx context.Context, plan []wire.Assignment) erro
 		if err != nil {
 			return err
 		}
-		if err := c.cfg.Node.Send(a.Worker, b); err != nil {
+		if err := c.send(a.Worker, b); err != nil {
 			return fmt.Errorf("send assignment to %s: %w", a.Worker, err)
 		}
 	}
@@ -268,6 +272,9 @@ func (c *ClusterRun) membership(e cluster.Event) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if (e.Kind == cluster.Join || e.Kind == cluster.Update) && c.replacedLocked(e) {
+		return
+	}
 	switch e.Kind {
 	case cluster.Leave:
 		if r.isLost() || c.suspect[e.Node] != nil {
@@ -287,6 +294,35 @@ func (c *ClusterRun) membership(e cluster.Event) {
 			go c.dismiss(e.Node)
 		}
 	}
+}
+
+// replacedLocked reports whether e comes from another incarnation of a
+// planned worker than the plan's (Meta.Boot differs): a replacement, such
+// as the new pod Kubernetes starts for an Indexed Job's index under the
+// same worker name. The process that held the agents is gone for good (its
+// successor holds its name), so it is lost now, without waiting out the
+// grace period, and its agents go to the survivors; the newcomer holds no
+// assignment and is dismissed, so no agent ever has two owners. Called
+// with c.mu held.
+func (c *ClusterRun) replacedLocked(e cluster.Event) bool {
+	planned := c.boots[e.Node]
+	if planned == "" || e.Meta.Boot == "" || e.Meta.Boot == planned {
+		return false
+	}
+	if c.replaced[e.Node] == e.Meta.Boot {
+		return true // this incarnation is being dismissed already
+	}
+	c.replaced[e.Node] = e.Meta.Boot
+	if t := c.suspect[e.Node]; t != nil {
+		t.Stop()
+		delete(c.suspect, e.Node)
+	}
+	c.g.event(measure.EventWorkerReplaced, e.Node, fmt.Sprintf("a new incarnation (%s at %s) took its name: the old one is lost now, the new one dismissed", e.Meta.Boot, e.Addr))
+	go func() {
+		c.declareLost(e.Node) // a no-op when it was lost already
+		c.dismiss(e.Node)
+	}()
+	return true
 }
 
 // dismissOnce dismisses a lost worker heard from again, once per second at
@@ -309,7 +345,7 @@ func (c *ClusterRun) dismiss(name string) {
 	c.mu.Unlock()
 	b, err := wire.Encode(wire.KindDismiss, &wire.Dismiss{RunID: c.cfg.RunID, Reason: "declared lost; agents re-assigned", Transferred: handed})
 	if err == nil {
-		_ = c.cfg.Node.Send(name, b)
+		_ = c.send(name, b)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 type Capacity struct {
 	Name   string
 	Agents int
+	Boot   string // the worker's incarnation (cluster.Meta.Boot) when it was counted; "" if unknown
 }
 
 // Plan splits agents 0..agents-1 into one contiguous range per worker,

@@ -13,10 +13,10 @@ func TestPlanSplitsByCapacity(t *testing.T) {
 		workers []Capacity
 		want    []wire.Range
 	}{
-		{"one worker", 2000, []Capacity{{"w0", 20000}}, []wire.Range{{First: 0, Count: 2000}}},
-		{"equal split", 10, []Capacity{{"a", 5}, {"b", 5}}, []wire.Range{{First: 0, Count: 5}, {First: 5, Count: 5}}},
-		{"uneven remainder", 10, []Capacity{{"a", 100}, {"b", 100}, {"c", 100}}, []wire.Range{{First: 0, Count: 3}, {First: 3, Count: 3}, {First: 6, Count: 4}}},
-		{"weighted", 900, []Capacity{{"big", 2000}, {"small", 1000}}, []wire.Range{{First: 0, Count: 600}, {First: 600, Count: 300}}},
+		{"one worker", 2000, []Capacity{{Name: "w0", Agents: 20000}}, []wire.Range{{First: 0, Count: 2000}}},
+		{"equal split", 10, []Capacity{{Name: "a", Agents: 5}, {Name: "b", Agents: 5}}, []wire.Range{{First: 0, Count: 5}, {First: 5, Count: 5}}},
+		{"uneven remainder", 10, []Capacity{{Name: "a", Agents: 100}, {Name: "b", Agents: 100}, {Name: "c", Agents: 100}}, []wire.Range{{First: 0, Count: 3}, {First: 3, Count: 3}, {First: 6, Count: 4}}},
+		{"weighted", 900, []Capacity{{Name: "big", Agents: 2000}, {Name: "small", Agents: 1000}}, []wire.Range{{First: 0, Count: 600}, {First: 600, Count: 300}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -39,7 +39,7 @@ func TestPlanSplitsByCapacity(t *testing.T) {
 }
 
 func TestPlanRefusesOverCapacity(t *testing.T) {
-	if _, err := Plan(100, []Capacity{{"a", 40}, {"b", 40}}); err == nil {
+	if _, err := Plan(100, []Capacity{{Name: "a", Agents: 40}, {Name: "b", Agents: 40}}); err == nil {
 		t.Fatal("plan accepted 100 agents on capacity 80")
 	}
 	if _, err := Plan(1, nil); err == nil {

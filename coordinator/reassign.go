@@ -89,7 +89,7 @@ func (c *ClusterRun) sendTakeover(name string, t *wire.Takeover) error {
 	if err != nil {
 		return err
 	}
-	if err := c.cfg.Node.Send(name, b); err != nil {
+	if err := c.send(name, b); err != nil {
 		return fmt.Errorf("send takeover to %s: %w", name, err)
 	}
 	c.mu.Lock()

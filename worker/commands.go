@@ -71,12 +71,14 @@ func (n *workerNode) dismissed(d wire.Dismiss) error {
 }
 
 // fromCoordinator accepts commands only from this run's coordinator (before
-// the assignment: from a member announcing the coordinator role).
+// the assignment: an assignment or a dismissal from a member announcing the
+// coordinator role; a replacement that joins mid-run under a lost worker's
+// name is dismissed before it is ever assigned anything).
 func (n *workerNode) fromCoordinator(from string, kind wire.Kind) bool {
 	if c, _ := n.coord.Load().(string); c != "" {
 		return from == c
 	}
-	if kind != wire.KindAssign {
+	if kind != wire.KindAssign && kind != wire.KindDismiss {
 		return false
 	}
 	for _, m := range n.node.Members() {

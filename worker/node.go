@@ -38,6 +38,10 @@ type NodeConfig struct {
 	OutboxBytes int
 	// Log receives one line per notable thing. Default io.Discard.
 	Log io.Writer
+	// Ready, if set, hears whether the node is ready to run (true once it
+	// joined the cluster, false when its part of the run is over) and why:
+	// a readiness probe's answer. Called from RunNode's goroutine.
+	Ready func(ready bool, why string)
 }
 
 func (c *NodeConfig) applyDefaults() {
@@ -59,7 +63,16 @@ func (c *NodeConfig) applyDefaults() {
 	if c.Log == nil {
 		c.Log = io.Discard
 	}
+	if c.Ready == nil {
+		c.Ready = func(bool, string) {}
+	}
 }
+
+// ErrInterrupted is returned by RunNode when ctx ended while the node held
+// an assignment: it drained and delivered what it measured, but did not run
+// its share to the end (the coordinator re-assigns its agents). Under a
+// Kubernetes Job, the non-zero exit gets the pod replaced.
+var ErrInterrupted = errors.New("interrupted mid-run: what this worker measured was delivered; the coordinator re-assigns its agents")
 
 // ErrDismissed is returned by RunNode when the coordinator sent this
 // worker away (it was declared lost and its agents were given to others).
@@ -82,7 +95,9 @@ func RunNode(ctx context.Context, cfg NodeConfig) error {
 	n := &workerNode{cfg: cfg, node: node, results: make(chan wire.PhaseDone, 8), undecodable: newUndecodable(cfg.Log)}
 	n.courier = newCourier(newOutbox(cfg.Outbox, cfg.OutboxBytes), n.send, n.coordUp.Load, cfg.Log)
 	fmt.Fprintf(cfg.Log, "worker %s joined the cluster at %s; waiting for an assignment\n", cc.Name, node.Addr())
+	cfg.Ready(true, "joined the cluster at "+node.Addr())
 	defer func() {
+		cfg.Ready(false, "run over")
 		_ = node.Leave(2 * time.Second)
 		_ = node.Shutdown()
 	}()
@@ -130,6 +145,18 @@ type workerNode struct {
 	endDispatch context.CancelFunc
 }
 
+// interrupted ends the node when ctx ends: without an assignment there is
+// nothing to deliver; with one it drains, delivers and says it was cut short.
+func (n *workerNode) interrupted() error {
+	if n.w == nil {
+		return nil
+	}
+	if err := n.finish("interrupted"); err != nil {
+		return err
+	}
+	return ErrInterrupted
+}
+
 func (n *workerNode) loop(ctx context.Context) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -140,7 +167,7 @@ func (n *workerNode) loop(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return n.finish("interrupted")
+			return n.interrupted()
 		case m, ok := <-n.node.Messages():
 			if !ok {
 				return errors.New("cluster node shut down")

@@ -32,6 +32,7 @@ func commands() []command {
 		{"coordinator", "coordinate a run over worker nodes that join with the cluster key", coordinatorCmd},
 		{"worker", "join a coordinator's cluster and run the agents it assigns", workerCmd},
 		{"keygen", "write a new cluster key", keygenCmd},
+		{"tar", "write a directory (the run directory) as a tar stream to stdout, for images without tar (Kubernetes)", tarCmd},
 		{"profile", "print a scenario's traffic profile: agents, jobs/week, msg/s per segment", profileCmd},
 		{"certs", "write a CA bundle, a broker certificate and optionally agent certificates", certsCmd},
 		{"broker", "run the embedded mutual-TLS broker alone", brokerCmd},

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
+	"fmt"
 
 	"github.com/mqherd/mqherd/internal/cluster"
+	"github.com/mqherd/mqherd/internal/health"
 )
 
 // nodeFlags are the cluster flags of `coordinator` and `worker`.
@@ -13,6 +16,7 @@ type nodeFlags struct {
 	remote    bool
 	advertise string
 	keyFile   string
+	health    string
 }
 
 func (n *nodeFlags) register(fs *flag.FlagSet, defaultListen string) {
@@ -20,6 +24,19 @@ func (n *nodeFlags) register(fs *flag.FlagSet, defaultListen string) {
 	fs.BoolVar(&n.remote, "listen-remote", false, "allow a non-loopback --listen address (only on networks you control: a load fleet is a weapon)")
 	fs.StringVar(&n.advertise, "advertise", "", "host:port other nodes reach this node at (NAT, containers); default: the bound address")
 	fs.StringVar(&n.keyFile, "cluster-key-file", "", "the cluster's 32-byte key (make one with `mqherd keygen`); required, same file on every node")
+	fs.StringVar(&n.health, "health-listen", "", "host:port serving /livez and /readyz (Kubernetes probes); off when empty; loopback unless --listen-remote")
+}
+
+// serveHealth serves probe on --health-listen until ctx ends (nothing when
+// the flag is empty).
+func (n *nodeFlags) serveHealth(ctx context.Context, probe *health.Probe) error {
+	if n.health == "" {
+		return nil
+	}
+	if _, err := health.Serve(ctx, n.health, n.remote, probe); err != nil {
+		return usageError{fmt.Errorf("--health-listen: %w", err)}
+	}
+	return nil
 }
 
 // config builds the node's cluster config; a missing key is bad input.

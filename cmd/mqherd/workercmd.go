@@ -11,6 +11,7 @@ import (
 
 	"github.com/mqherd/mqherd/infra/pki"
 	"github.com/mqherd/mqherd/internal/cluster"
+	"github.com/mqherd/mqherd/internal/health"
 	"github.com/mqherd/mqherd/worker"
 )
 
@@ -44,6 +45,10 @@ func workerCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return err
 	}
 	cfg.JoinTimeout = *joinTimeout
+	var probe health.Probe
+	if err := nf.serveHealth(ctx, &probe); err != nil {
+		return err
+	}
 	return worker.RunNode(ctx, worker.NodeConfig{Cluster: cfg, Capacity: *capacity, SourceIPs: src.addrs,
-		OutDir: *out, CoordinatorWait: *coordWait, Log: stderr})
+		OutDir: *out, CoordinatorWait: *coordWait, Log: stderr, Ready: probe.Set})
 }

@@ -4,6 +4,7 @@
     check_cluster.py killed    --out DIR --rc N --worker worker-2 [--takeover-within 15]
     check_cluster.py partition --out DIR --rc N --worker worker-3
     check_cluster.py nojoin    --out DIR --worker worker-1
+    check_cluster.py replaced  --out DIR --rc N --worker worker-1 [--takeover-within 15]
 
 Prints every figure it looks at, then one line per check: "  ok    what" or
 "  FAIL  what: why". test-cluster.sh counts those lines; the exit code is 1
@@ -179,6 +180,29 @@ def killed(c, args):
     accounting(c, s)
 
 
+def replaced(c, args):
+    """A worker pod deleted under Kubernetes: its Job starts a replacement
+    under the same name. What killed checks, plus: every agent connected,
+    and the replacement was recognised (worker_replaced) and given nothing."""
+    killed(c, args)
+    d = run_dir(args.out)
+    if d is None:
+        return
+    s, events = load_summary(d), load_events(d)
+    if s is None:
+        return
+    c.check(s.get("agents_connected_peak") == s.get("agents"),
+            f"every agent connected: agents_connected_peak {s.get('agents_connected_peak')} == agents {s.get('agents')}")
+    rep = [e for e in events if e.get("kind") == "worker_replaced" and about(e, args.worker)]
+    c.check(bool(rep), f"worker_replaced event for {args.worker}: " + "; ".join(e.get("detail", "") for e in rep))
+    lost = [e for e in events if e.get("kind") == "worker_lost" and about(e, args.worker)]
+    c.check(len(lost) == 1, f"{args.worker} declared lost once ({len(lost)} worker_lost events)")
+    back = [e for e in events if e.get("kind") == "worker_back" and about(e, args.worker)]
+    c.check(not back, f"the replacement was not taken for {args.worker} coming back (no worker_back)")
+    moved_to = [e for e in events if e.get("kind") == "takeover_connected" and about(e, args.worker)]
+    c.check(not moved_to, f"no agents taken over by {args.worker}'s name after it was lost")
+
+
 def partition(c, args):
     loaded = common(c, args)
     if loaded is None:
@@ -221,14 +245,14 @@ def nojoin(c, args):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["killed", "partition", "nojoin"])
+    p.add_argument("mode", choices=["killed", "partition", "nojoin", "replaced"])
     p.add_argument("--out", required=True)
     p.add_argument("--rc", type=int, default=0)
     p.add_argument("--worker", required=True)
     p.add_argument("--takeover-within", type=float, default=15.0)
     args = p.parse_args()
     c = Checks()
-    {"killed": killed, "partition": partition, "nojoin": nojoin}[args.mode](c, args)
+    {"killed": killed, "partition": partition, "nojoin": nojoin, "replaced": replaced}[args.mode](c, args)
     sys.exit(1 if c.failed else 0)
 
 

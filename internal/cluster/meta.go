@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 
@@ -17,6 +19,19 @@ type Meta struct {
 	// others can tell a leave from a death (memberlist does not say). The
 	// others see it as an Update event. Callers leave it false.
 	Leaving bool `json:"leaving,omitempty"`
+	// Boot names this process's incarnation of the node: Start sets it to
+	// a random ID when empty, SetMeta keeps it. A node restarted under the
+	// same name (a replacement pod of an Indexed Job keeps its worker's
+	// name) announces another, so others can tell it from the one they
+	// knew. Callers leave it empty.
+	Boot string `json:"boot,omitempty"`
+}
+
+// newBoot is a random incarnation ID (8 bytes, hex).
+func newBoot() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b[:])
 }
 
 func (m Meta) validate() []error {

@@ -65,6 +65,9 @@ func StartContext(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, err
 	}
 	log := orDiscard(cfg.Logger).With("node", cfg.Name)
+	if cfg.Meta.Boot == "" {
+		cfg.Meta.Boot = newBoot()
+	}
 	meta, err := encodeMeta(cfg.Meta)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: %w", err)
@@ -223,8 +226,14 @@ func (n *Node) Dropped() (messages, events int64) {
 }
 
 // SetMeta changes what this node announces; others see an Update event. It
-// blocks until the change is gossiped or timeout passes.
+// blocks until the change is gossiped or timeout passes. An empty m.Boot
+// keeps this incarnation's.
 func (n *Node) SetMeta(m Meta, timeout time.Duration) error {
+	if m.Boot == "" {
+		n.mu.Lock()
+		m.Boot = n.meta.Boot
+		n.mu.Unlock()
+	}
 	if errs := m.validate(); len(errs) > 0 {
 		return errors.Join(errs...)
 	}

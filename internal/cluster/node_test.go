@@ -14,11 +14,11 @@ func TestTwoNodesSeeEachOther(t *testing.T) {
 	a, b := pair(t)
 
 	ev := waitEvent(t, a, deadline, func(e Event) bool { return e.Kind == Join })
-	if ev.Node != "worker-1" || ev.Meta != worker || ev.Addr != b.Addr() {
+	if ev.Node != "worker-1" || noBoot(ev.Meta) != worker || ev.Addr != b.Addr() {
 		t.Errorf("coordinator's join event = %+v, want worker-1 at %s with %+v", ev, b.Addr(), worker)
 	}
 	ev = waitEvent(t, b, deadline, func(e Event) bool { return e.Kind == Join })
-	if ev.Node != "coord" || ev.Meta != coordinator {
+	if ev.Node != "coord" || noBoot(ev.Meta) != coordinator {
 		t.Errorf("worker's join event = %+v, want coord with %+v", ev, coordinator)
 	}
 	for _, n := range []*Node{a, b} {
@@ -29,10 +29,10 @@ func TestTwoNodesSeeEachOther(t *testing.T) {
 	if m, _ := member(a, "worker-1"); !m.Alive || m.Meta.Role != RoleWorker || m.Meta.Capacity != 500 || m.Addr != b.Addr() {
 		t.Errorf("coordinator sees worker as %+v", m)
 	}
-	if m, _ := member(b, "coord"); !m.Alive || m.Meta != coordinator || m.Addr != a.Addr() {
+	if m, _ := member(b, "coord"); !m.Alive || noBoot(m.Meta) != coordinator || m.Addr != a.Addr() {
 		t.Errorf("worker sees coordinator as %+v", m)
 	}
-	if m, _ := member(a, "coord"); !m.Alive || m.Meta != coordinator {
+	if m, _ := member(a, "coord"); !m.Alive || noBoot(m.Meta) != coordinator {
 		t.Errorf("coordinator sees itself as %+v", m)
 	}
 }
@@ -136,7 +136,7 @@ func TestMetaUpdateSeenByOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := waitEvent(t, a, deadline, func(e Event) bool { return e.Kind == Update })
-	if ev.Node != "worker-1" || ev.Meta != bigger {
+	if ev.Node != "worker-1" || noBoot(ev.Meta) != bigger {
 		t.Errorf("update event = %+v, want worker-1 with %+v", ev, bigger)
 	}
 	if m, _ := member(a, "worker-1"); m.Meta.Capacity != 700 {
@@ -164,5 +164,35 @@ func drainUntilClosed[T any](t *testing.T, what string, ch <-chan T) {
 		case <-timer.C:
 			t.Fatalf("%s not closed within %v of Shutdown", what, deadline)
 		}
+	}
+}
+
+// noBoot is m without its incarnation, which Start draws at random.
+func noBoot(m Meta) Meta {
+	m.Boot = ""
+	return m
+}
+
+// Every start of a node is another incarnation (Meta.Boot), kept across
+// SetMeta: a node restarted under the same name (a replacement pod) can be
+// told from the one others knew.
+func TestEveryStartIsAnotherIncarnation(t *testing.T) {
+	t.Parallel()
+	a, b := pair(t)
+	first, _ := member(a, "worker-1")
+	if first.Meta.Boot == "" {
+		t.Fatalf("worker-1 announces no incarnation: %+v", first.Meta)
+	}
+	bigger := worker
+	bigger.Capacity = 900
+	if err := b.SetMeta(bigger, deadline); err != nil {
+		t.Fatal(err)
+	}
+	ev := waitEvent(t, a, deadline, func(e Event) bool { return e.Kind == Update })
+	if ev.Meta.Boot != first.Meta.Boot {
+		t.Errorf("SetMeta changed the incarnation: %q, was %q", ev.Meta.Boot, first.Meta.Boot)
+	}
+	if c, _ := member(a, "coord"); c.Meta.Boot == "" || c.Meta.Boot == first.Meta.Boot {
+		t.Errorf("two nodes share incarnation %q", c.Meta.Boot)
 	}
 }

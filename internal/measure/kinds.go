@@ -14,6 +14,7 @@ const (
 	EventWorkerBack        EventKind = "worker_back"        // came back within the grace period
 	EventWorkerLost        EventKind = "worker_lost"        // declared lost after the grace period
 	EventWorkerReturned    EventKind = "worker_returned"    // a lost worker came back: dismissed
+	EventWorkerReplaced    EventKind = "worker_replaced"    // another incarnation took its name: lost now, the newcomer dismissed
 	EventReassigned        EventKind = "reassigned"         // a lost worker's agents given to survivors
 	EventReassignFailed    EventKind = "reassign_failed"    // nobody could take them
 	EventTakeoverConnected EventKind = "takeover_connected" // a survivor connected the agents it took over

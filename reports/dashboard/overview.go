@@ -115,7 +115,7 @@ func (m Model) eventStyle(kind measure.EventKind) func(...string) string {
 		measure.EventDrainLost, measure.EventWorkerError, measure.EventReassignFailed, measure.EventBadSnapshot,
 		measure.EventBadMessage:
 		return m.st.bad.Render
-	case measure.EventWorkerSuspect, measure.EventReassigned, measure.EventWorkerReturned, measure.EventLog:
+	case measure.EventWorkerSuspect, measure.EventReassigned, measure.EventWorkerReturned, measure.EventWorkerReplaced, measure.EventLog:
 		return m.st.warn.Render
 	}
 	return func(s ...string) string { return strings.Join(s, " ") }
