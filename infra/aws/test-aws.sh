@@ -22,27 +22,17 @@
 # Environment: AGENTS (default 500), OUT (default bin/test-aws).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. infra/shell/processes.sh # stop_pid, free_port, wait_port
 AGENTS=${AGENTS:-500}
 OUT=${OUT:-bin/test-aws}
 MQHERD=$PWD/bin/mqherd
 SERVICES=service-w0-0,service-w0-1,service-w1-0,service-w1-1 # the run's: 2 workers x 2 print-service clients
 PIDS=()
 
-stop_pid() {
-	local pid=$1 i
-	kill -0 "$pid" 2>/dev/null || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for i in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-}
 cleanup() { local pid; for pid in "${PIDS[@]}"; do stop_pid "$pid"; done; }
 trap cleanup EXIT
 
 fail() { echo "test-aws FAILED: $*"; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 count() { python3 infra/aws/count.py mqherd; }
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 

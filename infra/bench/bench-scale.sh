@@ -22,6 +22,7 @@
 # A quick check: AGENTS=5000 K=1 DURATION=10m PEERS=mqtt-benchmark
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. infra/shell/processes.sh # stop_pid, free_port, wait_port
 AGENTS=${AGENTS:-100000}
 K=${K:-6}
 RATE=${RATE:-6000}
@@ -58,19 +59,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# stop_pid ends one process we started: TERM, up to 10 s, then KILL.
-stop_pid() {
-	local pid=$1 i
-	kill -0 "$pid" 2>/dev/null || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for i in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
 
 # started records a child's PID for the sampler (as role) and for cleanup.
 started() { PIDS+=("$2"); echo "$1 $2" >> "$WORK/pids"; }
@@ -118,22 +106,6 @@ install_mqtt_benchmark() {
 		(cd "$WORK/mqtt-benchmark-src" && go build -trimpath -o "$PEERS_BIN/mqtt-benchmark" .)
 	fi
 	echo "$MQTT_BENCHMARK_VERSION" > "$stamp"
-}
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# wait_port waits (at most 30 s) until PID $1 listens on 127.0.0.1:$2.
-wait_port() {
-	local pid=$1 port=$2 i
-	for i in $(seq 1 120); do
-		kill -0 "$pid" 2>/dev/null || { echo "process $pid exited while starting"; return 1; }
-		if python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),0.5)" 2>/dev/null; then return 0; fi
-		sleep 0.25
-	done
-	echo "nothing listens on 127.0.0.1:$port after 30 s"
-	return 1
 }
 
 # start_brokers starts the K configured mosquittos (stopping any of ours first).

@@ -21,6 +21,7 @@
 # `flock /tmp/mqherd-heavy.lock infra/bench/hotpath.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. infra/shell/processes.sh # stop_pid, free_port, wait_port
 AGENTS=${AGENTS:-19000}
 MODE=${MODE:-idle}
 OUT=${OUT:-bin/hotpath}
@@ -35,22 +36,6 @@ cleanup() {
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-# stop_pid ends one process we started: TERM, up to 10 s, then KILL.
-stop_pid() {
-	local pid=$1 i
-	kill -0 "$pid" 2>/dev/null || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for i in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-}
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 # sample prints "unix_seconds cpu_ticks rss_kib" of PID $1.
 sample() {

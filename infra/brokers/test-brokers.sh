@@ -14,6 +14,7 @@
 # "mosquitto ejabberd"), OUT (default bin/broker-runs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. infra/shell/processes.sh # stop_pid, free_port, wait_port
 AGENTS=${AGENTS:-300}
 DURATION=${DURATION:-1h}
 BROKERS=${BROKERS:-mosquitto ejabberd}
@@ -28,18 +29,6 @@ cleanup() {
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-# stop_pid ends one process we started: TERM, up to 10 s, then KILL.
-stop_pid() {
-	local pid=$1 i
-	kill -0 "$pid" 2>/dev/null || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for i in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-}
 
 # install_if_absent installs Debian packages without starting their
 # services: a policy-rc.d that denies every start while apt runs (only if
@@ -59,22 +48,6 @@ install_if_absent() {
 	DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -q --no-install-recommends "${need[@]}"
 	[ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
 	return 0
-}
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# wait_port waits (at most 30 s) until the broker with PID $1 listens on port $2.
-wait_port() {
-	local pid=$1 port=$2 i
-	for i in $(seq 1 120); do
-		kill -0 "$pid" 2>/dev/null || { echo "broker exited while starting"; return 1; }
-		if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),0.5)" 2>/dev/null; then return 0; fi
-		sleep 0.25
-	done
-	echo "broker not listening on 127.0.0.1:$port after 30 s"
-	return 1
 }
 
 # puback_code publishes one QoS 1 message as identity $2 to topic $3 and
