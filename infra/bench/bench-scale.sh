@@ -23,6 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . infra/shell/processes.sh # stop_pid, free_port, wait_port
+. infra/shell/debian.sh    # apt_install_quietly
 AGENTS=${AGENTS:-100000}
 K=${K:-6}
 RATE=${RATE:-6000}
@@ -78,16 +79,7 @@ install_if_absent() {
 	local need=()
 	command -v mosquitto >/dev/null 2>&1 || need+=(mosquitto)
 	case " $PEERS " in *" tsung "*) command -v tsung >/dev/null 2>&1 || need+=(tsung) ;; esac
-	if [ ${#need[@]} -gt 0 ]; then
-		say "installing ${need[*]} (services not started)"
-		local made_policy=""
-		if [ ! -e /usr/sbin/policy-rc.d ]; then
-			printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && made_policy=1
-		fi
-		apt-get update -q
-		DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -q --no-install-recommends "${need[@]}"
-		[ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
-	fi
+	apt_install_quietly "${need[@]}"
 	case " $PEERS " in *" mqtt-benchmark "*) install_mqtt_benchmark ;; esac
 }
 

@@ -15,6 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . infra/shell/processes.sh # stop_pid, free_port, wait_port
+. infra/shell/debian.sh    # apt_install_quietly
 AGENTS=${AGENTS:-300}
 DURATION=${DURATION:-1h}
 BROKERS=${BROKERS:-mosquitto ejabberd}
@@ -30,24 +31,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# install_if_absent installs Debian packages without starting their
-# services: a policy-rc.d that denies every start while apt runs (only if
-# none exists), and RUNLEVEL=1.
+# install_if_absent installs the brokers and mosquitto's clients from Debian
+# (apt_install_quietly: their services not started).
 install_if_absent() {
 	local need=()
 	command -v mosquitto >/dev/null 2>&1 || need+=(mosquitto)
 	command -v mosquitto_pub >/dev/null 2>&1 || need+=(mosquitto-clients)
 	dpkg -s ejabberd >/dev/null 2>&1 || need+=(ejabberd)
-	[ ${#need[@]} -eq 0 ] && return 0
-	echo "== installing ${need[*]} (services not started)"
-	local made_policy=""
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && made_policy=1
-	fi
-	apt-get update -q
-	DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -q --no-install-recommends "${need[@]}"
-	[ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
-	return 0
+	apt_install_quietly "${need[@]}"
 }
 
 # puback_code publishes one QoS 1 message as identity $2 to topic $3 and
