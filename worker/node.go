@@ -92,7 +92,7 @@ func RunNode(ctx context.Context, cfg NodeConfig) error {
 	if err != nil {
 		return err // ErrJoin already asks whether every node has the same key
 	}
-	n := &workerNode{cfg: cfg, node: node, results: make(chan wire.PhaseDone, 8), undecodable: newUndecodable(cfg.Log)}
+	n := &workerNode{cfg: cfg, node: node, announced: time.Now(), results: make(chan wire.PhaseDone, 8), undecodable: newUndecodable(cfg.Log)}
 	n.courier = newCourier(newOutbox(cfg.Outbox, cfg.OutboxBytes), n.send, n.coordUp.Load, cfg.Log)
 	fmt.Fprintf(cfg.Log, "worker %s joined the cluster at %s; waiting for an assignment\n", cc.Name, node.Addr())
 	cfg.Ready(true, "joined the cluster at "+node.Addr())
@@ -104,6 +104,27 @@ func RunNode(ctx context.Context, cfg NodeConfig) error {
 	err = n.loop(ctx)
 	n.exitSummary()
 	return err
+}
+
+// rejoinEvery is how often a node without an assignment pushes its state
+// to the join addresses again (announce).
+const rejoinEvery = 5 * time.Second
+
+// announce pushes the state of a node still waiting for its assignment to
+// the join addresses every rejoinEvery, off the loop. A replacement that
+// joined under a lost worker's name before the coordinator saw its
+// predecessor go was refused as a name conflict; this gets it seen (and
+// dismissed) seconds after, instead of at a periodic push-pull up to 30 s
+// or more later.
+func (n *workerNode) announce(now time.Time) {
+	if n.w != nil || now.Sub(n.announced) < rejoinEvery || !n.rejoining.CompareAndSwap(false, true) {
+		return
+	}
+	n.announced = now
+	go func() {
+		defer n.rejoining.Store(false)
+		_ = n.node.Rejoin() // a failure is the next tick's to retry
+	}()
 }
 
 // exitSummary says once, at the end, what the node ignored or dropped.
@@ -134,6 +155,10 @@ type workerNode struct {
 	// longest suspicion timeout (~24 s with four nodes).
 	delivered atomic.Int64
 	lostAt    time.Time // when the coordinator went away (zero while up)
+	// announced is when the unassigned node last pushed its state to the
+	// join addresses; rejoining is set while a push is under way.
+	announced time.Time
+	rejoining atomic.Bool
 	grace     time.Duration
 	w         *Worker
 	runID     string
@@ -183,7 +208,8 @@ func (n *workerNode) loop(ctx context.Context) error {
 			if end, err := n.phaseFinished(r); end {
 				return err
 			}
-		case <-tick.C:
+		case now := <-tick.C:
+			n.announce(now)
 			if end, err := n.alone(); end {
 				return err
 			}

@@ -47,6 +47,23 @@ func TestWorkerPodReplacedMidRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a 40-second multi-process run")
 	}
+	podReplaced(t, syscall.SIGTERM)
+}
+
+// The same when the pod is killed outright (OOM-killed, its node lost):
+// its replacement starts at once, before the coordinator has seen the old
+// incarnation die, and memberlist refuses it as a name conflict until then;
+// it must still be seen and dismissed within seconds (worker.announce), not
+// at a periodic push-pull half a minute or more later.
+func TestWorkerPodKilledAndReplacedAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 40-second multi-process run")
+	}
+	podReplaced(t, syscall.SIGKILL)
+}
+
+// podReplaced runs the replacement story with worker-1 ended by sig.
+func podReplaced(t *testing.T, sig syscall.Signal) {
 	dir := t.TempDir()
 	if code, _, errOut := mqherd("keygen", "--out", filepath.Join(dir, "key")); code != 0 {
 		t.Fatal(errOut)
@@ -55,6 +72,11 @@ func TestWorkerPodReplacedMidRun(t *testing.T) {
 	coord := startMqherd(t, dir, "coordinator", "--cluster-key-file", "key", "--listen", "127.0.0.1:0",
 		"--workers", "3", "--scenario", filepath.Join(mustAbs(t, "testdata"), "quick.yaml"), "--agents", "300",
 		"--duration", "4h", "--loss-grace", "5s", "--pki", "pki", "--out", "runs", "--health-listen", coordHealth, "--hold")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the coordinator's output:\n%s", coord.out.String())
+		}
+	})
 	coord.waitFor(t, "waiting for 3 workers", 20*time.Second)
 	awaitReadyz(t, coordHealth, http.StatusOK, 5*time.Second)
 	join := coordAddr(t, coord)
@@ -70,12 +92,13 @@ func TestWorkerPodReplacedMidRun(t *testing.T) {
 		awaitReadyz(t, health, http.StatusOK, 20*time.Second)
 	}
 	coord.waitFor(t, "delivery p50", 60*time.Second)
-	_ = workers[1].cmd.Process.Signal(syscall.SIGTERM)
-	if err := workers[1].wait(t, 30*time.Second); err == nil || !strings.Contains(workers[1].out.String(), "interrupted mid-run") {
+	_ = workers[1].cmd.Process.Signal(sig)
+	err := workers[1].wait(t, 30*time.Second)
+	if sig == syscall.SIGTERM && (err == nil || !strings.Contains(workers[1].out.String(), "interrupted mid-run")) {
 		t.Errorf("worker-1 after SIGTERM mid-run: exit %v, want non-zero saying it was interrupted mid-run:\n%s", err, workers[1].out.String())
 	}
 	replacement, _ := worker(1)
-	if err := replacement.wait(t, 60*time.Second); err == nil || !strings.Contains(replacement.out.String(), "dismissed by the coordinator") {
+	if err := replacement.wait(t, 30*time.Second); err == nil || !strings.Contains(replacement.out.String(), "dismissed by the coordinator") {
 		t.Errorf("the replacement worker-1: exit %v, want non-zero, dismissed:\n%s", err, replacement.out.String())
 	}
 	coord.waitFor(t, "holding until SIGTERM", 120*time.Second)

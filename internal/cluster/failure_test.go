@@ -119,3 +119,40 @@ func TestRestartedNodeTakesItsNameBack(t *testing.T) {
 	sendOK(t, a, "worker-1", []byte("welcome back"))
 	wantData(t, recv(t, b2), "coord", []byte("welcome back"))
 }
+
+// A replacement that starts before the others have seen its predecessor go
+// (a crashed worker's pod replaced at once) is refused as a name conflict.
+// Its refutations of the predecessor's death are all gossiped before the
+// dead node may be reclaimed (DeadNodeReclaimTime = ProbeInterval: 200 ms
+// here, against 4 retransmissions 20 ms apart; 1 s against 200 ms with the
+// defaults), and periodic push-pulls are rare (here never): only its
+// Rejoin gets it taken in.
+func TestReplacementRefusedAsAConflictIsTakenInByRejoin(t *testing.T) {
+	t.Parallel()
+	key := newKey(t)
+	rare := func(c Config) Config {
+		c.Timing.PushPullInterval, c.Timing.GossipInterval = time.Hour, 20*time.Millisecond
+		return c
+	}
+	a := startNode(t, rare(testConfig(t, "coord", "127.0.0.1", key, coordinator)))
+	b := startNode(t, rare(testConfig(t, "worker-1", "127.0.0.2", key, worker, a.Addr())))
+	knows(t, a, "worker-1")
+	waitEvent(t, a, deadline, func(e Event) bool { return e.Kind == Join && e.Node == "worker-1" })
+	if err := b.Shutdown(); err != nil { // a crash: no goodbye
+		t.Fatal(err)
+	}
+	b2 := startNode(t, rare(testConfig(t, "worker-1", "127.0.0.3", key, worker, a.Addr())))
+	waitEvent(t, a, deadline, func(e Event) bool { return e.Kind == Leave && e.Node == "worker-1" && e.Dead })
+	if m, _ := member(a, "worker-1"); m.Alive {
+		t.Fatalf("coord took worker-1 back before any Rejoin: %+v", m)
+	}
+	eventually(t, deadline, "coord takes in the replacement at "+b2.Addr(), func() bool {
+		if err := b2.Rejoin(); err != nil {
+			t.Fatal(err)
+		}
+		m, ok := member(a, "worker-1")
+		return ok && m.Alive && m.Addr == b2.Addr()
+	})
+	sendOK(t, a, "worker-1", []byte("dismissed"))
+	wantData(t, recv(t, b2), "coord", []byte("dismissed"))
+}

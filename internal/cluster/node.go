@@ -120,6 +120,29 @@ func (n *Node) join(ctx context.Context) error {
 	}
 }
 
+// Rejoin contacts the join addresses once more, pushing this node's state
+// to them (a memberlist push-pull). A node that joined under the name of a
+// predecessor the others still took for alive (a replacement started
+// before its predecessor's departure was seen) is refused by them as a name
+// conflict and otherwise ignored until a periodic push-pull, up to
+// PushPullInterval (30 s) later; a Rejoin after the predecessor is left or
+// dead is taken in at once. A node without join addresses has nothing to do.
+func (n *Node) Rejoin() error {
+	if len(n.cfg.Join) == 0 {
+		return nil
+	}
+	if n.stopped.Load() {
+		return ErrShutdown
+	}
+	if joined, err := n.ml.Join(n.cfg.Join); joined == 0 {
+		if err == nil {
+			err = errors.New("no address answered")
+		}
+		return fmt.Errorf("%w of %s: %w", ErrJoin, strings.Join(n.cfg.Join, ", "), err)
+	}
+	return nil
+}
+
 // wrongKey reports a join refused because the other node holds another
 // cluster key: retrying cannot help.
 func wrongKey(err error) bool {
