@@ -122,7 +122,7 @@ func (r *Recorder) EndpointError(label string, k ErrorKind, code byte) {
 
 // swap returns the interval's deltas (nil if nothing happened) and starts
 // the next interval.
-func (e *endpointRecorder) swap() (map[string]EndpointDelta, error) {
+func (e *endpointRecorder) swap(enc *HistogramEncoder) (map[string]EndpointDelta, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var out map[string]EndpointDelta
@@ -135,11 +135,11 @@ func (e *endpointRecorder) swap() (map[string]EndpointDelta, error) {
 			d.Errors = maps.Clone(a.errs)
 		}
 		if a.hist != nil && a.hist.TotalCount() > 0 {
-			enc, err := a.hist.Encode(hdr.V2CompressedEncodingCookieBase)
+			text, err := enc.Encode(a.hist)
 			if err != nil {
 				return nil, err
 			}
-			d.Connect = enc
+			d.Connect = text
 			a.hist.Reset()
 		}
 		a.connects, a.changes = 0, 0

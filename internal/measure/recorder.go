@@ -25,6 +25,8 @@ type Recorder struct {
 	last       time.Time
 	lastCounts [NumCounters]int64
 	lastErrs   [NumErrorKinds][256]int64
+	interval   *hdr.Histogram // one metric's interval, drained from its shards
+	enc        HistogramEncoder
 }
 
 // NewRecorder returns a recorder for the named worker with one histogram
@@ -73,18 +75,22 @@ func (r *Recorder) Swap(now time.Time) (*Snapshot, error) {
 	}
 	r.last = now
 	r.swapCounts(s)
-	eps, err := r.endpoints.swap()
+	eps, err := r.endpoints.swap(&r.enc)
 	if err != nil {
 		return nil, err
 	}
 	s.Endpoints = eps
+	if r.interval == nil {
+		r.interval = NewHistogram()
+	}
+	h := r.interval
 	for m, set := range r.hists {
-		h := NewHistogram()
+		h.Reset()
 		set.drainInto(h)
 		if h.TotalCount() == 0 {
 			continue
 		}
-		enc, err := h.Encode(hdr.V2CompressedEncodingCookieBase)
+		enc, err := r.enc.Encode(h)
 		if err != nil {
 			return nil, err
 		}

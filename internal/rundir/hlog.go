@@ -3,6 +3,7 @@ package rundir
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"os"
 	"time"
 
@@ -18,12 +19,10 @@ import (
 // since the epoch. The Interval_Max column is in seconds: the writer scales
 // the maximum by 1e6, its nanoseconds-to-milliseconds default.
 type hlogFile struct {
-	f *os.File
-	b *bufio.Writer
-	w *hdr.HistogramLogWriter
-	// stamped is a reused copy of the interval's histogram carrying its start
-	// and end time, so the aggregate's histogram is never written to.
-	stamped *hdr.Histogram
+	f   *os.File
+	b   *bufio.Writer
+	w   *hdr.HistogramLogWriter // the header lines
+	enc measure.HistogramEncoder
 }
 
 // createHlog creates path and writes the log header: format version, the
@@ -43,19 +42,21 @@ func createHlog(path string, started time.Time) (*hlogFile, error) {
 }
 
 // interval appends h as the interval [start, end); an empty h writes nothing.
+// The line is hdr.HistogramLogWriter's (OutputIntervalHistogram with
+// absolute times): start and length in seconds, the maximum scaled by its
+// default 1e6, then the encoding, made by a reused measure.HistogramEncoder
+// rather than the library's allocating Encode.
 func (l *hlogFile) interval(h *hdr.Histogram, start, end time.Time) error {
 	if h == nil || h.TotalCount() == 0 {
 		return nil
 	}
-	if l.stamped == nil {
-		l.stamped = measure.NewHistogram()
-	} else {
-		l.stamped.Reset()
+	text, err := l.enc.Encode(h)
+	if err != nil {
+		return err
 	}
-	l.stamped.Merge(h)
-	l.stamped.SetStartTimeMs(start.UnixMilli())
-	l.stamped.SetEndTimeMs(end.UnixMilli())
-	return l.w.OutputIntervalHistogram(l.stamped)
+	startSec := float64(start.UnixMilli()) / 1000
+	_, err = fmt.Fprintf(l.b, "%f,%f,%f,%s\n", startSec, float64(end.UnixMilli())/1000-startSec, float64(h.Max())/hdr.MsToNsRatio, text)
+	return err
 }
 
 func (l *hlogFile) flush() error { return l.b.Flush() }
