@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/eclipse/paho.golang/packets"
-
-	"github.com/mqherd/mqherd/internal/measure"
 )
 
 // mqttConn is one MQTT v5 network connection of a session, on
@@ -28,6 +26,7 @@ type mqttConn struct {
 	limited *limitedConn
 	done    chan struct{} // closed when the reader has returned
 	closing atomic.Bool   // set by disconnect: the end is ours, not a loss
+	hdr     [2]byte       // the reader's: a fixed header's bytes as they are read
 
 	// Set from CONNACK before the reader starts, read-only after.
 	quota     int    // the broker's Receive Maximum: QoS 1/2 publishes in flight
@@ -102,73 +101,10 @@ func (c *mqttConn) read() {
 	}
 }
 
-func (c *mqttConn) readLoop() (measure.ErrorKind, byte) {
-	for {
-		p, err := packets.ReadPacket(c.limited)
-		if err != nil {
-			return classifyLost(err)
-		}
-		c.lastRecv.Store(nowNano())
-		if err := c.handle(p); err != nil {
-			var d *serverDisconnect
-			if errors.As(err, &d) {
-				return measure.ServerDisconnect, d.code
-			}
-			return classifyLost(err)
-		}
-	}
-}
-
 // serverDisconnect is the broker's DISCONNECT, with its reason code.
 type serverDisconnect struct{ code byte }
 
 func (d *serverDisconnect) Error() string { return fmt.Sprintf("server disconnect 0x%02x", d.code) }
-
-// handle acts on one packet from the broker; an error ends the connection.
-func (c *mqttConn) handle(p *packets.ControlPacket) error {
-	switch m := p.Content.(type) {
-	case *packets.Publish:
-		return c.received(m)
-	case *packets.Puback:
-		c.s.out.acked(c.s.w, m.PacketID, m.ReasonCode, false)
-	case *packets.Pubrec:
-		if c.s.out.acked(c.s.w, m.PacketID, m.ReasonCode, true) {
-			c.writeAck(packets.PUBREL, m.PacketID)
-		}
-	case *packets.Pubcomp:
-		c.s.out.acked(c.s.w, m.PacketID, m.ReasonCode, false)
-	case *packets.Pubrel:
-		c.writeAck(packets.PUBCOMP, m.PacketID)
-	case *packets.Suback:
-		c.s.out.subacked(m)
-	case *packets.Pingresp:
-		c.pingSent.Store(0)
-	case *packets.Disconnect:
-		return &serverDisconnect{code: m.ReasonCode}
-	case *packets.Unsuback, *packets.Auth:
-	default:
-		return &protocolError{Reason: reasonProtocol, Detail: fmt.Sprintf("a packet of type %d from the broker", p.Type)}
-	}
-	return nil
-}
-
-// received hands a message to the session, then acknowledges it: for QoS
-// 1 the PUBACK goes after the handler ran. QoS 2 is acknowledged with
-// PUBREC at once and completed on PUBREL; a DUP redelivery is handed to
-// the handler again (the receivers count duplicates by sequence number).
-func (c *mqttConn) received(p *packets.Publish) error {
-	if p.QoS > 2 {
-		return &protocolError{Reason: reasonMalformed, Detail: "a PUBLISH of QoS 3"}
-	}
-	c.s.onPublish(p.Payload)
-	switch p.QoS {
-	case 1:
-		c.writeAck(packets.PUBACK, p.PacketID)
-	case 2:
-		c.writeAck(packets.PUBREC, p.PacketID)
-	}
-	return nil
-}
 
 // writePacket writes one packet with paho's encoder: paho's WriteTo holds
 // the packetConn's lock over the packet's parts, so it leaves as one write.

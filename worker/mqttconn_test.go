@@ -313,3 +313,33 @@ func TestPublishEncodingDecodes(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecodePublish: the in-place PUBLISH decoder of the reader never
+// panics, and where paho.golang's decoder reads a PUBLISH it reads the
+// same QoS, packet identifier and payload.
+func FuzzDecodePublish(f *testing.F) {
+	var buf bytes.Buffer
+	buf.Write(appendPublishHeader(nil, "agents/agent-000001/jobs", 5, 1, 7, false))
+	buf.WriteString("agents/agent-000001/jobs")
+	buf.Write(appendPublishTail(nil, 1, 7))
+	buf.WriteString("hello")
+	whole := buf.Bytes()
+	f.Add(byte(2), whole[2:])
+	f.Add(byte(0), []byte{0, 1, 't', 0, 'p'})
+	f.Add(byte(2), []byte{0, 1, 't', 0, 1, 3, 1, 1, 'p'})
+	f.Add(byte(6), []byte{0, 0})
+	f.Fuzz(func(t *testing.T, flags byte, body []byte) {
+		flags &= 0x0f
+		payload, qos, id, ok := decodePublish(flags, body)
+		if !ok {
+			return
+		}
+		p := &packets.Publish{Properties: &packets.Properties{}, QoS: flags >> 1 & 3}
+		if p.Unpack(bytes.NewBuffer(bytes.Clone(body))) != nil {
+			return // paho is stricter about properties: nothing to compare
+		}
+		if p.QoS != qos || p.PacketID != id || !bytes.Equal(p.Payload, payload) {
+			t.Fatalf("decoded qos %d id %d payload %q; paho: qos %d id %d payload %q", qos, id, payload, p.QoS, p.PacketID, p.Payload)
+		}
+	})
+}

@@ -83,12 +83,12 @@ func (c *packetConn) tryWrite(b []byte, stall time.Duration) bool {
 		return false
 	}
 	defer c.mu.Unlock()
-	_ = c.Conn.SetWriteDeadline(time.Now().Add(stall))
+	_ = c.SetWriteDeadline(time.Now().Add(stall))
 	_, err := c.Conn.Write(b)
 	if err != nil {
 		_ = c.Close()
 		return true
 	}
-	_ = c.Conn.SetWriteDeadline(time.Time{})
+	_ = c.SetWriteDeadline(time.Time{})
 	return true
 }

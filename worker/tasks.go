@@ -44,13 +44,6 @@ func (t *tasks) done() {
 	t.mu.Unlock()
 }
 
-// running is how many tasks run now.
-func (t *tasks) running() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.n
-}
-
 // wait blocks until no task runs (tasks may start again afterwards).
 func (t *tasks) wait() {
 	t.mu.Lock()
