@@ -74,11 +74,15 @@ func (c *mqttConn) checkKeepalive(now time.Time) bool {
 		c.due.Store(next.UnixNano())
 		return true
 	}
-	// A packet being written now is traffic: look again at the next tick.
-	if c.pc.tryWrite(pingreq, pingWriteStall) {
-		c.pingSent.Store(now.UnixNano())
-		c.lastSent.Store(now.UnixNano())
-		c.due.Store(now.Add(c.interval / 2).UnixNano())
+	// Noted before the write: the PINGRESP may be read (and clear it)
+	// before tryWrite returns. A packet being written now is traffic:
+	// nothing is sent, and the next tick looks again.
+	c.pingSent.Store(now.UnixNano())
+	if !c.pc.tryWrite(pingreq, pingWriteStall) {
+		c.pingSent.Store(0)
+		return true
 	}
+	c.lastSent.Store(now.UnixNano())
+	c.due.Store(now.Add(c.interval / 2).UnixNano())
 	return true
 }
