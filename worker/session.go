@@ -110,11 +110,15 @@ func (s *session) connect(ctx context.Context) bool {
 	}
 	took := time.Since(start)
 	s.w.rec.Latency(measure.Connect, s.hint, took)
+	// Publishes may go on c once up makes it current: the session's own
+	// resends must be on it by then, or a publish would find the session
+	// still without a connection (notSent).
+	s.out.resume(s.w, c, ca.SessionPresent)
 	if !s.up(c) {
 		c.disconnect()
+		s.out.connEnded(c)
 		return false
 	}
-	s.out.resume(s.w, c, ca.SessionPresent)
 	go c.read()
 	s.w.keepalive.watch(c)
 	s.route.up(took)
