@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/eclipse/paho.golang/paho"
-
 	"github.com/mqherd/mqherd/internal/measure"
 )
 
@@ -43,7 +41,7 @@ func (a *agent) statusTopic() string { return "agents/" + a.id + "/status" }
 // connected subscribes (unless the broker kept the session) and flushes the
 // statuses that fell due while the agent was offline. The session works
 // once its jobs subscription is granted.
-func (a *agent) connected(ctx context.Context, c *paho.Client, sessionPresent bool) bool {
+func (a *agent) connected(ctx context.Context, c *mqttConn, sessionPresent bool) bool {
 	working := true
 	if !sessionPresent {
 		working = subscribe(ctx, a.session, c, []string{a.jobsTopic()})
@@ -90,25 +88,14 @@ func (a *agent) sendStatus(m message) {
 }
 
 // subscribe sends one SUBSCRIBE for topics and counts refused filters. It
-// reports whether every filter was granted.
-func subscribe(ctx context.Context, s *session, c *paho.Client, topics []string) bool {
-	sub := &paho.Subscribe{Subscriptions: make([]paho.SubscribeOptions, len(topics))}
-	for i, t := range topics {
-		sub.Subscriptions[i] = paho.SubscribeOptions{Topic: t, QoS: s.w.qos}
-	}
+// reports whether every filter was granted. A persistent session keeps an
+// unanswered SUBSCRIBE across the loss of its connection: the wait ends
+// when the connection does (the loss is counted as what it was), not at
+// the timeout.
+func subscribe(ctx context.Context, s *session, c *mqttConn, topics []string) bool {
 	ctx, cancel := context.WithTimeout(ctx, s.w.cfg.PacketTimeout)
 	defer cancel()
-	// A persistent session keeps an unanswered SUBSCRIBE across the loss of
-	// its connection: stop waiting when the connection ends (the loss is
-	// counted as what it was), not at the timeout.
-	go func() {
-		select {
-		case <-c.Done():
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	ack, err := c.Subscribe(ctx, sub)
+	ack, err := c.subscribe(ctx, topics, s.w.qos)
 	if ack != nil {
 		granted := len(ack.Reasons) == len(topics)
 		for _, code := range ack.Reasons {

@@ -56,8 +56,3 @@ func classifyLost(err error) (measure.ErrorKind, byte) {
 	}
 	return measure.ConnectionLost, 0
 }
-
-// isContextErr tells an error of an ended context (a timeout or a stop).
-func isContextErr(err error) bool {
-	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
-}

@@ -5,8 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/eclipse/paho.golang/paho"
-
 	"github.com/mqherd/mqherd/internal/measure"
 	"github.com/mqherd/mqherd/internal/wire"
 	"github.com/mqherd/mqherd/scenarios"
@@ -230,7 +228,7 @@ func (d *dispatcher) publishJob(ctx context.Context, j job) bool {
 // is no longer outstanding (declared lost, or handed to another worker);
 // false when svc has no connection: j then goes back to the head of its
 // agent's queue and the agent is parked until svc connects (resume).
-func (d *dispatcher) clientOrPark(svc *service, j job) (*paho.Client, bool) {
+func (d *dispatcher) clientOrPark(svc *service, j job) (*mqttConn, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if _, ok := d.outstanding[keyOf(j.Agent, j.Seq)]; !ok {

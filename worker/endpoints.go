@@ -200,8 +200,8 @@ func spread(index, n, failovers int) int {
 
 // route is one session's way through the endpoints: its home by number,
 // the failovers that moved it on, the endpoint it is dialling and the one
-// of its last working session. Safe for concurrent use (paho reports a
-// loss on its own goroutine).
+// of its last working session. Safe for concurrent use (a connection's
+// reader reports its loss on its own goroutine).
 type route struct {
 	w     *Worker
 	index int  // the agent's number (a service: its number on the worker)

@@ -234,7 +234,7 @@ func TestJobsDueWhileThePrintServiceIsDownGoOutInOrder(t *testing.T) {
 	w.Start(c.emit)
 	connectAll(t, w, 2)
 	svc := w.services[0] // serves agent 0
-	svc.current().TerminateConnectionForTest()
+	svc.current().terminate()
 	eventually(t, 5*time.Second, "the print service never noticed its connection dropped", func() bool { return svc.current() == nil })
 	for seq := uint32(1); seq <= 3; seq++ {
 		a := scenarios.Arrival{Agent: 0, Seq: seq, At: time.Now()}

@@ -35,9 +35,9 @@ func (e *protocolError) Error() string {
 // deadline of stall, so a broker that stops mid-packet cannot hold the
 // connection's memory and goroutines forever.
 //
-// Only the MQTT client's one reading goroutine calls Read; the fields below
-// are that goroutine's. verdict reads them from another goroutine, only
-// once the reader has handed its error over (see verdict).
+// Only the connection's one reading goroutine calls Read (the connecting
+// goroutine for CONNACK, then mqttConn.read); the fields below are that
+// goroutine's.
 type limitedConn struct {
 	net.Conn
 	max   int
@@ -175,10 +175,8 @@ func (c *limitedConn) lengthByte(v byte) error {
 // returns nil when the stream gives no such reason (nothing whole was
 // read, or the connection beneath failed: then that failure is the cause).
 //
-// Call it only after the client's reading goroutine returned its error
-// (paho's Connect returns the reader's error through a channel, which
-// orders the reader's writes before this read), never after a timeout,
-// when the reader may still be running.
+// Call it from the goroutine that read (mqttConn.handshake reads CONNACK
+// on the connecting goroutine), once the read failed.
 func (c *limitedConn) verdict() *protocolError {
 	switch {
 	case c.err != nil, c.readErr != nil, c.packets == 0:

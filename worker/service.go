@@ -5,8 +5,6 @@ import (
 	"crypto/tls"
 	"sync"
 	"time"
-
-	"github.com/eclipse/paho.golang/paho"
 )
 
 // subscribeBatch is how many topic filters go in one SUBSCRIBE.
@@ -43,7 +41,7 @@ func (s *service) certificate() (tls.Certificate, error) {
 // connected subscribes to the agents' statuses (unless the broker kept the
 // session), then sends the jobs that fell due while this client had no
 // connection.
-func (s *service) connected(ctx context.Context, c *paho.Client, sessionPresent bool) bool {
+func (s *service) connected(ctx context.Context, c *mqttConn, sessionPresent bool) bool {
 	granted := true
 	if !sessionPresent {
 		s.mu.Lock()
@@ -68,7 +66,7 @@ func (s *service) serve(agents []int) {
 
 // subscribeStatus subscribes to the status topics of agents, in batches;
 // it reports whether every filter was granted.
-func (s *service) subscribeStatus(ctx context.Context, c *paho.Client, agents []int) bool {
+func (s *service) subscribeStatus(ctx context.Context, c *mqttConn, agents []int) bool {
 	granted := true
 	topics := make([]string, 0, subscribeBatch)
 	for i, n := range agents {

@@ -3,14 +3,12 @@ package worker
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"math/rand/v2"
 	"net"
 	"sync"
 	"time"
 
-	"github.com/eclipse/paho.golang/paho"
-	"github.com/eclipse/paho.golang/paho/session/state"
+	"github.com/eclipse/paho.golang/packets"
 
 	"github.com/mqherd/mqherd/internal/measure"
 )
@@ -20,9 +18,9 @@ type role interface {
 	// connected runs after every successful CONNACK, on the connecting
 	// goroutine; it may block (subscribe, flush). It reports whether the
 	// session works: every subscription it needed was granted.
-	connected(ctx context.Context, c *paho.Client, sessionPresent bool) bool
-	// received handles one message of this run, received at at, on paho's
-	// delivery goroutine; it must not block.
+	connected(ctx context.Context, c *mqttConn, sessionPresent bool) bool
+	// received handles one message of this run, received at at, on the
+	// connection's reading goroutine; it must not block.
 	received(m message, at time.Time)
 	// certificate mints the identity's chain for one attempt.
 	certificate() (tls.Certificate, error)
@@ -42,20 +40,20 @@ const (
 	minRetry    = time.Second // at most one connect per second per client ID
 )
 
-// session is one persistent MQTT v5 session: a client ID, its paho session
-// state (which outlives each connection, so CleanStart=false resumes it),
-// and the connection in use, if any.
+// session is one persistent MQTT v5 session: a client ID, its outbound
+// QoS 1/2 state (which outlives each connection, so CleanStart=false
+// resumes it), and the connection in use, if any.
 type session struct {
 	w     *Worker
 	id    string
 	hint  int // spreads histogram shard contention
 	role  role
-	state *state.State
+	out   outbound
 	pace  *pacer // the target's publishes per second per connection; nil: none
 	route *route // which endpoint to dial (endpoints.go)
 
 	mu        sync.Mutex // guards the fields below
-	client    *paho.Client
+	client    *mqttConn
 	everUp    bool
 	stopped   bool
 	attempts  int
@@ -72,12 +70,12 @@ type session struct {
 }
 
 func newSession(w *Worker, id string, hint int, r role) *session {
-	return &session{w: w, id: id, hint: hint, role: r, state: state.NewInMemory(), pace: newPacer(w.cfg.Limits.PublishRate),
+	return &session{w: w, id: id, hint: hint, role: r, pace: newPacer(w.cfg.Limits.PublishRate),
 		route: newRoute(w, hint, r.isAgent())}
 }
 
 // current returns the live client, or nil while disconnected.
-func (s *session) current() *paho.Client {
+func (s *session) current() *mqttConn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.client
@@ -112,10 +110,17 @@ func (s *session) connect(ctx context.Context) bool {
 	}
 	took := time.Since(start)
 	s.w.rec.Latency(measure.Connect, s.hint, took)
+	// Publishes may go on c once up makes it current: the session's own
+	// resends must be on it by then, or a publish would find the session
+	// still without a connection (notSent).
+	s.out.resume(s.w, c, ca.SessionPresent)
 	if !s.up(c) {
-		_ = c.Disconnect(&paho.Disconnect{})
+		c.disconnect()
+		s.out.connEnded(c)
 		return false
 	}
+	go c.read()
+	s.w.keepalive.watch(c)
 	s.route.up(took)
 	if s.role.connected(ctx, c, ca.SessionPresent) {
 		s.onboard()
@@ -147,7 +152,7 @@ func (s *session) skipOnboarding() {
 	s.mu.Unlock()
 }
 
-func (s *session) countConnectErr(ca *paho.Connack, stage string, err error) {
+func (s *session) countConnectErr(ca *packets.Connack, stage string, err error) {
 	if ca != nil && ca.ReasonCode >= 0x80 {
 		s.connectErr(measure.ConnectRefused, ca.ReasonCode)
 		return
@@ -188,7 +193,7 @@ func (s *session) firstJITPDrop(kind measure.ErrorKind) bool {
 
 // dial opens TCP from the next source address, does the TLS handshake and
 // the MQTT CONNECT. stage names the step that failed.
-func (s *session) dial(ctx context.Context) (*paho.Client, *paho.Connack, string, error) {
+func (s *session) dial(ctx context.Context) (*mqttConn, *packets.Connack, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.w.cfg.PacketTimeout)
 	defer cancel()
 	d := net.Dialer{LocalAddr: s.w.nextSource()}
@@ -202,27 +207,13 @@ func (s *session) dial(ctx context.Context) (*paho.Client, *paho.Connack, string
 		_ = raw.Close()
 		return nil, nil, "tls", err
 	}
-	// Every read goes through the packet limit: paho's reader reserves a
-	// packet's declared length before reading it (see limitedConn).
+	// Every read goes through the packet limit: the packet codec reserves
+	// a packet's declared length before reading it (see limitedConn).
 	limited := newLimitedConn(conn, s.w.maxPacket(), s.w.cfg.PacketTimeout)
-	var c *paho.Client
-	c = paho.NewClient(paho.ClientConfig{
-		ClientID:           s.id,
-		Conn:               newPacketConn(limited, s.w.packetBufs),
-		Session:            ackSession{s.state},
-		PingHandler:        s.w.keepalive.newPinger(),
-		PacketTimeout:      s.w.cfg.PacketTimeout,
-		OnPublishReceived:  []func(paho.PublishReceived) (bool, error){s.onPublish},
-		OnServerDisconnect: func(d *paho.Disconnect) { s.lost(c, measure.ServerDisconnect, d.ReasonCode) },
-		OnClientError:      func(err error) { kind, code := classifyLost(err); s.lost(c, kind, code) },
-	})
-	ca, err := c.Connect(ctx, s.w.connectPacket(s.id, s.role.receiveMaximum()))
+	c := newMQTTConn(s, limited, s.w.packetBufs)
+	ca, err := c.handshake(ctx, s.w.connectPacket(s.id, s.role.receiveMaximum()))
 	if err != nil {
-		if ca == nil && !isContextErr(err) { // only then has paho's reader returned (see verdict)
-			if pe := limited.verdict(); pe != nil {
-				err = fmt.Errorf("%w (%w)", pe, err)
-			}
-		}
+		_ = conn.Close()
 		return nil, ca, "mqtt", err
 	}
 	return c, ca, "", nil
@@ -231,20 +222,19 @@ func (s *session) dial(ctx context.Context) (*paho.Client, *paho.Connack, string
 // onPublish decodes a message; one that is not of this run (left in a
 // persistent session by an earlier run, or not ours at all) is counted
 // stale and goes no further.
-func (s *session) onPublish(pr paho.PublishReceived) (bool, error) {
+func (s *session) onPublish(payload []byte) {
 	at := time.Now()
-	m, err := decodeMessage(pr.Packet.Payload)
+	m, err := decodeMessage(payload)
 	if err != nil || m.Run != s.w.cfg.RunID {
 		s.w.rec.Count(measure.Stale, 1)
-		return true, nil
+		return
 	}
 	s.w.rec.Count(measure.MessagesReceived, 1)
 	s.role.received(m, at)
-	return true, nil
 }
 
 // up records a new live connection; false if the session was stopped.
-func (s *session) up(c *paho.Client) bool {
+func (s *session) up(c *mqttConn) bool {
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()
@@ -263,8 +253,8 @@ func (s *session) up(c *paho.Client) bool {
 	return true
 }
 
-// lost handles the end of connection c (paho may report it several times).
-func (s *session) lost(c *paho.Client, kind measure.ErrorKind, code byte) {
+// lost handles the end of connection c.
+func (s *session) lost(c *mqttConn, kind measure.ErrorKind, code byte) {
 	s.mu.Lock()
 	if s.client != c || c == nil {
 		s.mu.Unlock()
@@ -330,5 +320,5 @@ func (s *session) stop() {
 	if s.role.isAgent() {
 		s.w.rec.Gauge(measure.AgentsConnected, -1)
 	}
-	_ = c.Disconnect(&paho.Disconnect{ReasonCode: 0})
+	c.disconnect()
 }

@@ -5,8 +5,7 @@ import "sync"
 // tasks runs goroutines that may start at any time until it is closed, and
 // waits for them. Unlike with a sync.WaitGroup, a start may race a wait:
 // a print-service client resumes its parked jobs from its own connecting
-// goroutine whenever it connects, and publishes hand their
-// acknowledgements to waiters from wherever they run.
+// goroutine whenever it connects.
 type tasks struct {
 	mu     sync.Mutex // guards n and closed
 	n      int
@@ -43,13 +42,6 @@ func (t *tasks) done() {
 		t.idle.Broadcast()
 	}
 	t.mu.Unlock()
-}
-
-// running is how many tasks run now.
-func (t *tasks) running() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.n
 }
 
 // wait blocks until no task runs (tasks may start again afterwards).

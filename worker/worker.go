@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/eclipse/paho.golang/paho"
+	"github.com/eclipse/paho.golang/packets"
 
 	"github.com/mqherd/mqherd/infra/pki"
 	"github.com/mqherd/mqherd/internal/measure"
@@ -43,9 +43,11 @@ type Worker struct {
 	dispatchStart time.Time
 	dispatching   sync.WaitGroup // every dispatch loop, takeovers' included
 
-	runCtx   context.Context // ends at Stop; reconnects and publishes use it
-	cancel   context.CancelFunc
-	acks     *tasks         // one waiter per QoS 1/2 publish awaiting its acknowledgement (awaitAck)
+	runCtx context.Context // ends at Stop; reconnects and publishes use it
+	cancel context.CancelFunc
+	// unacked counts QoS 1/2 publishes neither acknowledged nor counted
+	// as publish_timeout yet (outbound); Drain waits for it to reach 0.
+	unacked  atomic.Int64
 	wg       sync.WaitGroup // snapshot loop and sweeper
 	stopOnce sync.Once
 	emit     func(*measure.Snapshot, *wire.Ledger)
@@ -63,7 +65,6 @@ func New(cfg Config) (*Worker, error) {
 		rec:        measure.NewRecorder(cfg.Name, time.Now()),
 		gate:       newGate(rate, inFlight),
 		qos:        byte(cfg.Scenario.QoS),
-		acks:       newTasks(),
 		packetBufs: newBufferPool(),
 	}
 	w.tls = w.newTLSConfig()
@@ -147,7 +148,7 @@ func (w *Worker) Start(emit func(*measure.Snapshot, *wire.Ledger)) {
 	w.emit = emit
 	w.wg.Add(3)
 	go func() { defer w.wg.Done(); w.snapshots(w.runCtx) }()
-	go func() { defer w.wg.Done(); w.keepalive.run(w.runCtx) }()
+	go func() { defer w.wg.Done(); every(w.runCtx, time.Second, w.tick) }()
 	go func() { defer w.wg.Done(); w.disp.sweep(w.runCtx, 250*time.Millisecond) }()
 }
 
@@ -312,7 +313,7 @@ func (w *Worker) Drain(ctx context.Context) int {
 	deadline := time.Now().Add(w.cfg.Scenario.Run.Drain)
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
-	for (w.disp.expire(time.Now(), false) > 0 || w.acks.running() > 0) && time.Now().Before(deadline) {
+	for (w.disp.expire(time.Now(), false) > 0 || w.unacked.Load() > 0) && time.Now().Before(deadline) {
 		select {
 		case <-ctx.Done():
 			return w.disp.expireAll()
@@ -336,12 +337,11 @@ func (w *Worker) Stop() {
 		w.cancel()
 		// Order matters: dispatch loops and their publishes end first, so
 		// nothing registers a job after the outstanding ones are declared
-		// lost and before the last snapshot counts them; acknowledgement
-		// waiters end at once (runCtx) and count nothing more.
+		// lost and before the last snapshot counts them; the sweep of
+		// acknowledgement timeouts ends with the other loops (wg).
 		w.dispatching.Wait()
 		w.disp.chains.close()
 		w.wg.Wait()
-		w.acks.close()
 		w.disp.expireAll()
 		w.snapshot(time.Now())
 	})
@@ -352,20 +352,29 @@ func (w *Worker) Stop() {
 // (a few service clients per worker, so the memory does not matter).
 const serviceReceiveMaximum = 4096
 
-func (w *Worker) connectPacket(id string, recvMax uint16) *paho.Connect {
+func (w *Worker) connectPacket(id string, recvMax uint16) *packets.Connect {
 	run := w.cfg.Scenario.Run
 	expiry := uint32(run.SessionExpiry / time.Second)
 	maxPacket := uint32(w.maxPacket())
-	return &paho.Connect{
-		ClientID:   id,
-		KeepAlive:  uint16(run.Keepalive / time.Second),
-		CleanStart: false,
-		Properties: &paho.ConnectProperties{
+	return &packets.Connect{
+		ProtocolName:    "MQTT",
+		ProtocolVersion: 5,
+		ClientID:        id,
+		KeepAlive:       uint16(run.Keepalive / time.Second),
+		CleanStart:      false,
+		Properties: &packets.Properties{
 			SessionExpiryInterval: &expiry,
 			ReceiveMaximum:        &recvMax,
 			MaximumPacketSize:     &maxPacket,
 		},
 	}
+}
+
+// tick runs once a second: keepalive for every connection, and the count
+// of publishes whose acknowledgement is overdue.
+func (w *Worker) tick(now time.Time) {
+	w.keepalive.tick(now)
+	w.sweepAcks(now)
 }
 
 // maxPacket is the Maximum Packet Size every connection announces and

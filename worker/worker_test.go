@@ -58,7 +58,7 @@ func TestDroppedAgentGetsQueuedJobOnReconnect(t *testing.T) {
 	connectAll(t, w, 3)
 
 	victim := w.agents[1]
-	victim.current().TerminateConnectionForTest()
+	victim.current().terminate()
 	eventually(t, 5*time.Second, "agent never noticed its connection dropped", func() bool { return victim.current() == nil })
 	a := scenarios.Arrival{Agent: victim.n, Seq: 1, At: time.Now()}
 	w.disp.register(a)
