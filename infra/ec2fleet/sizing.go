@@ -18,8 +18,8 @@ type Figures struct {
 
 // MeasuredFigures returns the figures of the last `make bench-scale`
 // (BENCHMARKS.md, issue 14), the study's busy hour at 6,000 msg/s. Harness
-// CPU there is the coordinator's and workers' utime+stime, measured on a
-// machine shared with other work, so the figures are upper bounds.
+// CPU there is the coordinator's and workers' utime+stime beside six
+// mosquittos on the same 2 vCPUs, so the figures are upper bounds.
 func MeasuredFigures() Figures {
 	return Figures{
 		AgentRSSKiB:   measuredAgentRSSKiB,
@@ -29,12 +29,13 @@ func MeasuredFigures() Figures {
 	}
 }
 
-// The figures of the last bench-scale (BENCHMARKS.md, issue 14): 15,000
-// agents in one worker process on a loaded 2-vCPU machine.
+// The figures of the last bench-scale (BENCHMARKS.md, issue 14, 9b45522):
+// 100,000 agents over six worker processes (16,667 each) on a quiet 2-vCPU
+// machine that also ran the six brokers.
 const (
-	measuredAgentRSSKiB   = 44.0    // harness RSS per agent at its peak in the busy hour
-	measuredCPUPerConnect = 2.59e-3 // harness CPU per connect over the ramp
-	measuredCPUPerMessage = 0.267e-3
+	measuredAgentRSSKiB   = 26.2    // harness RSS per agent under the busy hour's load
+	measuredCPUPerConnect = 3.94e-3 // harness CPU per connect over the ramp (a broker-bound ramp: idle time included)
+	measuredCPUPerMessage = 0.198e-3
 )
 
 // Validate says what is wrong with figures that cannot size anything.
