@@ -145,11 +145,18 @@ func (c *mqttConn) writePublish(topic string, payload []byte, qos byte, id uint1
 // publishSize is the size on the wire of a PUBLISH of topic and payload
 // without properties (MQTT's packet size: the fixed header included).
 func publishSize(topic string, payload int, qos byte) int {
+	rest := publishRest(topic, payload, qos)
+	return 1 + vbiLen(rest) + rest
+}
+
+// publishRest is a PUBLISH's remaining length: what follows its fixed
+// header.
+func publishRest(topic string, payload int, qos byte) int {
 	rest := 2 + len(topic) + 1 + payload // topic, property length 0, payload
 	if qos > 0 {
 		rest += 2 // packet identifier
 	}
-	return 1 + vbiLen(rest) + rest
+	return rest
 }
 
 // appendPublishHeader appends a PUBLISH's fixed header and its topic's
@@ -159,8 +166,7 @@ func appendPublishHeader(b []byte, topic string, payload int, qos byte, id uint1
 	if dup {
 		flags |= 1 << 3
 	}
-	rest := publishSize(topic, payload, qos) - 1
-	rest -= vbiLen(rest)
+	rest := publishRest(topic, payload, qos)
 	b = append(b, packets.PUBLISH<<4|flags)
 	for {
 		v := byte(rest % 128)

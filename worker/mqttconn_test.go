@@ -285,7 +285,7 @@ func TestServerDisconnectCountsItsReasonCode(t *testing.T) {
 // The PUBLISH encoder of the hot path writes what paho's decoder reads
 // back, at the boundaries of the length field's sizes.
 func TestPublishEncodingDecodes(t *testing.T) {
-	for _, payload := range []int{0, 1, 100, 113, 114, 127, 128, 16370, 16384, 200000} {
+	for _, payload := range []int{0, 1, 96, 97, 98, 100, 113, 114, 127, 128, 16352, 16353, 16354, 16370, 16384, 200000} {
 		for _, qos := range []byte{0, 1, 2} {
 			topic := "agents/agent-000001/status"
 			id := uint16(0)
