@@ -29,8 +29,8 @@ type HistogramEncoder struct {
 // V2 encoding cookies with the word size (8) in bits 4-7, as hdrhistogram
 // writes them.
 const (
-	v2Cookie           = 0x1c849303 | 0x10
-	v2CompressedCookie = int32(hdr.V2CompressedEncodingCookieBase) | 0x10
+	v2Cookie           = hdr.V2EncodingCookieBase | 0x10
+	v2CompressedCookie = hdr.V2CompressedEncodingCookieBase | 0x10
 )
 
 // Encode returns h's V2 compressed encoding, base64 as in a .hlog line; the
@@ -46,7 +46,7 @@ func (e *HistogramEncoder) Encode(h *hdr.Histogram) (HistogramText, error) {
 	}
 	e.raw.Reset()
 	var head [40]byte
-	binary.BigEndian.PutUint32(head[0:], v2Cookie)
+	binary.BigEndian.PutUint32(head[0:], uint32(v2Cookie))
 	// head[4:8], the payload length, is filled in below.
 	binary.BigEndian.PutUint32(head[8:], 0) // normalizing index offset
 	binary.BigEndian.PutUint32(head[12:], uint32(h.SignificantFigures()))
