@@ -15,19 +15,7 @@ func swapDecode(t *testing.T, w string, sec int, fill func(r *Recorder)) *Decode
 	end := rollStart.Truncate(time.Second).Add(time.Duration(sec) * time.Second)
 	r := NewRecorder(w, end.Add(-time.Second))
 	fill(r)
-	s, err := r.Swap(end)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := s.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := DecodeSnapshot(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := DecodeHistograms(back)
+	d, err := DecodeHistograms(swapOverTheWire(t, r, end))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,18 +19,7 @@ func TestSnapshotPercentilesMatchSamples(t *testing.T) {
 		samples = append(samples, us)
 		r.Latency(JobDelivery, i, time.Duration(us)*time.Microsecond)
 	}
-	s, err := r.Swap(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := s.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := DecodeSnapshot(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	back := swapOverTheWire(t, r, time.Now())
 	total := NewTotals()
 	if err := total.Add(back); err != nil {
 		t.Fatal(err)
@@ -216,4 +205,23 @@ func TestResetEmptiesTotalsForReuse(t *testing.T) {
 	if got, want := tot.Percentiles(JobDelivery), fresh.Percentiles(JobDelivery); got != want || tot.Counter(JobsDispatched) != 2 {
 		t.Errorf("reused totals read %+v (jobs %d), new ones %+v (jobs 2)", got, tot.Counter(JobsDispatched), want)
 	}
+}
+
+// swapOverTheWire swaps r at end and returns the snapshot as the
+// coordinator receives it: encoded, then decoded.
+func swapOverTheWire(t *testing.T, r *Recorder, end time.Time) *Snapshot {
+	t.Helper()
+	s, err := r.Swap(end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := DecodeSnapshot(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return back
 }
