@@ -22,14 +22,7 @@ import (
 // counted as endpoint changes; the breakdown by endpoint shows the losses
 // at the stopped one; and every job ends completed or lost.
 func TestStoppedEndpointsAgentsMoveToTheOthers(t *testing.T) {
-	a, err := pki.LoadOrCreate(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	serverTLS, err := a.ServerTLS([]string{"127.0.0.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, serverTLS := testAuthority(t, "127.0.0.1")
 	var brokers []*broker.Broker
 	var addrs []string
 	for range 3 {
@@ -120,14 +113,7 @@ func (c *collector) changes() int64 {
 // the three a (test) resolver gives, every connection verified against the
 // name (the brokers' certificate names only it).
 func TestNameSpreadsOverEveryAddress(t *testing.T) {
-	a, err := pki.LoadOrCreate(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	serverTLS, err := a.ServerTLS([]string{"brokers.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, serverTLS := testAuthority(t, "brokers.test")
 	first := startBroker(t, "127.0.0.1:0", serverTLS)
 	_, port, _ := net.SplitHostPort(first.Addr())
 	ips := []netip.Addr{netip.MustParseAddr("127.0.0.1")}

@@ -24,14 +24,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	a, err := pki.LoadOrCreate(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tlsCfg, err := a.ServerTLS([]string{"127.0.0.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, tlsCfg := testAuthority(t, "127.0.0.1")
 	b := startBroker(t, "127.0.0.1:0", tlsCfg)
 	return &fixture{broker: b, fleet: pki.NewFleet(a, 0), serverTLS: tlsCfg}
 }
@@ -162,4 +155,19 @@ func restartBroker(t *testing.T, f *fixture, addr string) *broker.Broker {
 	})
 	t.Cleanup(func() { _ = b.Close() })
 	return b
+}
+
+// testAuthority creates a PKI in a temporary directory and a broker's TLS
+// configuration for the server name.
+func testAuthority(t *testing.T, serverName string) (*pki.Authority, *tls.Config) {
+	t.Helper()
+	a, err := pki.LoadOrCreate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := a.ServerTLS([]string{serverName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, cfg
 }

@@ -18,14 +18,7 @@ import (
 // agents (two print-service clients) aimed at it, with its own PKI.
 func hostileWorker(t *testing.T, mode hostile.Mode, sc *scenarios.Scenario, packetTimeout time.Duration) (*Worker, *hostile.Broker, *collector) {
 	t.Helper()
-	a, err := pki.LoadOrCreate(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tlsCfg, err := a.ServerTLS([]string{"127.0.0.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, tlsCfg := testAuthority(t, "127.0.0.1")
 	b, err := hostile.Start(hostile.Config{Mode: mode, TLS: tlsCfg, IsService: pki.IsService})
 	if err != nil {
 		t.Fatal(err)

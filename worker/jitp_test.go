@@ -34,14 +34,7 @@ const (
 // CA registered for just-in-time provisioning, the services registered.
 func jitpFixture(t *testing.T, services int) (*broker.Broker, *pki.Fleet) {
 	t.Helper()
-	a, err := pki.LoadOrCreate(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tlsCfg, err := a.ServerTLS([]string{"127.0.0.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, tlsCfg := testAuthority(t, "127.0.0.1")
 	shard, err := a.Shard(0)
 	if err != nil {
 		t.Fatal(err)
@@ -120,14 +113,7 @@ func TestJITPFirstConnectDropIsItsOwnKindAndOnboardingIsRecorded(t *testing.T) {
 // Only the first drop of an agent that never had a session is the expected
 // one; a target that keeps dropping it shows as connect_closed after that.
 func TestOnlyTheFirstDropIsCountedAsJITP(t *testing.T) {
-	a, err := pki.LoadOrCreate(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tlsCfg, err := a.ServerTLS([]string{"127.0.0.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, tlsCfg := testAuthority(t, "127.0.0.1")
 	cfg := broker.DefaultConfig()
 	cfg.Addr, cfg.TLS = "127.0.0.1:0", tlsCfg
 	cfg.Emulation = &broker.EmulationConfig{Registry: broker.NewMemoryRegistry()} // knows nobody: drops every connect
